@@ -60,17 +60,17 @@ type ClientUpdate struct {
 // Nil slices mean "not reported, keep what the host had" (a package-manager hook that sends no
 // repos must not wipe them); empty non-nil slices mean "reported empty".
 type HostReport struct {
-	Hostname  string           `json:"hostname"`
-	OS        string           `json:"os"`
-	Kernel    string           `json:"kernel"`
-	Arch      string           `json:"arch"`
-	Tags      []string         `json:"tags,omitempty"`
-	Reboot    bool             `json:"reboot_required"`
-	Packages  []PackageKey     `json:"packages"`
-	Repos     []ReportedRepo   `json:"repos"`
-	Modules   []ReportedModule `json:"modules"`
-	Updates   []ClientUpdate   `json:"updates,omitempty"`
-	Agent     string           `json:"agent,omitempty"` // e.g. "patchman-client/1", "patchward/0.1"
-	Received  time.Time        `json:"received"`
-	RemoteIP  string           `json:"remote_ip,omitempty"`
+	Hostname string           `json:"hostname"`
+	OS       string           `json:"os"`
+	Kernel   string           `json:"kernel"`
+	Arch     string           `json:"arch"`
+	Tags     []string         `json:"tags,omitempty"`
+	Reboot   bool             `json:"reboot_required"`
+	Packages []PackageKey     `json:"packages"`
+	Repos    []ReportedRepo   `json:"repos"`
+	Modules  []ReportedModule `json:"modules"`
+	Updates  []ClientUpdate   `json:"updates,omitempty"`
+	Agent    string           `json:"agent,omitempty"` // e.g. "patchman-client/1", "patchward/0.1"
+	Received time.Time        `json:"received"`
+	RemoteIP string           `json:"remote_ip,omitempty"`
 }
