@@ -1,0 +1,355 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// HostSummary is one host as the host list, the host page and the CLI show it. Update counts
+// come from the host's computation, so they are as fresh as the last update finding.
+type HostSummary struct {
+	ID              int64
+	Hostname        string
+	Domain          string
+	OS              string
+	OSGroup         string
+	Kernel          string
+	Arch            string
+	IP              string
+	Tags            []string
+	LastReport      time.Time // zero if never
+	RebootRequired  bool
+	Packages        int
+	SecurityUpdates int
+	BugfixUpdates   int
+	Computed        time.Time // zero if updates were never computed
+	Dirty           bool      // an input changed since Computed
+}
+
+// HostFilter selects and orders hosts. Zero fields do not filter.
+type HostFilter struct {
+	Search      string // space-separated terms, all must match hostname, domain or OS (case-insensitive)
+	OS          string // OS variant or OS group name
+	Tag         string
+	Arch        string
+	Reboot      *bool
+	HasSecurity *bool
+	Sort        string // one of HostSorts; default "name"
+	Desc        bool
+	Limit       int // 0 means no limit
+	Offset      int
+}
+
+// hostSorts maps a sort key to its ORDER BY expression. The hostname tie-breaker keeps paging
+// stable when many hosts share a value.
+var hostSorts = map[string]string{
+	"name":     "h.hostname",
+	"os":       "COALESCE(ov.name, '')",
+	"kernel":   "h.kernel",
+	"arch":     "h.arch",
+	"security": "COALESCE(c.security_count, 0)",
+	"bugfix":   "COALESCE(c.bugfix_count, 0)",
+	"packages": "COALESCE(ps.count, 0)",
+	"report":   "COALESCE(h.last_report, '')",
+	"reboot":   "h.reboot_required",
+}
+
+// HostSorts lists the sort keys HostFilter.Sort accepts.
+func HostSorts() []string {
+	keys := make([]string, 0, len(hostSorts))
+	for k := range hostSorts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+const hostSummaryFrom = ` FROM hosts h
+	LEFT JOIN os_variants ov ON ov.id = h.os_variant_id
+	LEFT JOIN os_groups og ON og.id = ov.os_group_id
+	LEFT JOIN package_sets ps ON ps.id = h.package_set_id
+	LEFT JOIN computations c ON c.id = h.computation_id`
+
+// char(31) (unit separator) cannot occur in a tag, so it splits group_concat safely.
+const hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
+	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
+	COALESCE(c.security_count, 0), COALESCE(c.bugfix_count, 0), c.computed, COALESCE(c.dirty, 0),
+	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
+		WHERE host_id = h.id ORDER BY tag) t), '')`
+
+func scanHostSummary(sc interface{ Scan(...any) error }) (HostSummary, error) {
+	var s HostSummary
+	var last, computed sql.NullTime
+	var tags string
+	err := sc.Scan(&s.ID, &s.Hostname, &s.Domain, &s.OS, &s.OSGroup, &s.Kernel, &s.Arch, &s.IP, &last,
+		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty, &tags)
+	if err != nil {
+		return s, err
+	}
+	s.LastReport, s.Computed = last.Time, computed.Time
+	if tags != "" {
+		s.Tags = strings.Split(tags, "\x1f")
+	}
+	return s, nil
+}
+
+// where builds the filter's WHERE clause and its arguments.
+func (f HostFilter) where() (string, []any) {
+	var conds []string
+	var args []any
+	for _, term := range strings.Fields(strings.ToLower(f.Search)) {
+		// instr instead of LIKE: no wildcard escaping needed for user input.
+		conds = append(conds, `(instr(lower(h.hostname), ?) > 0 OR instr(lower(h.domain), ?) > 0
+			OR instr(lower(COALESCE(ov.name, '')), ?) > 0)`)
+		args = append(args, term, term, term)
+	}
+	if f.OS != "" {
+		conds = append(conds, `(ov.name = ? OR og.name = ?)`)
+		args = append(args, f.OS, f.OS)
+	}
+	if f.Tag != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM host_tags t WHERE t.host_id = h.id AND t.tag = ?)`)
+		args = append(args, f.Tag)
+	}
+	if f.Arch != "" {
+		conds = append(conds, `h.arch = ?`)
+		args = append(args, f.Arch)
+	}
+	if f.Reboot != nil {
+		conds = append(conds, `h.reboot_required = ?`)
+		args = append(args, boolInt(*f.Reboot))
+	}
+	if f.HasSecurity != nil {
+		if *f.HasSecurity {
+			conds = append(conds, `COALESCE(c.security_count, 0) > 0`)
+		} else {
+			conds = append(conds, `COALESCE(c.security_count, 0) = 0`)
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Hosts returns one page of hosts matching f and the total number that match.
+func (db *DB) Hosts(ctx context.Context, f HostFilter) ([]HostSummary, int, error) {
+	where, args := f.where()
+	order, ok := hostSorts[f.Sort]
+	if !ok {
+		order = hostSorts["name"]
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	q := hostSummaryCols + hostSummaryFrom + where + " ORDER BY " + order + dir + ", h.hostname" + dir
+	pageArgs := slices.Clone(args)
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		pageArgs = append(pageArgs, f.Limit, max(f.Offset, 0))
+	}
+	var out []HostSummary
+	var total int
+	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+hostSummaryFrom+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, q, pageArgs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanHostSummary(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list hosts: %w", err)
+	}
+	return out, total, nil
+}
+
+// HostByName returns one host by hostname (case-insensitive); ErrNotFound if unknown.
+func (db *DB) HostByName(ctx context.Context, name string) (HostSummary, error) {
+	row := db.read.QueryRowContext(ctx, hostSummaryCols+hostSummaryFrom+` WHERE h.hostname = ?`, name)
+	s, err := scanHostSummary(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("host %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("host %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// HostUpdate is one pending update of a host: either found by update finding (from the
+// mirrors of the host's repos) or reported by the client itself (Client set).
+type HostUpdate struct {
+	Name      string
+	Arch      string
+	Type      string
+	Installed string // full EVR
+	Available string // full EVR
+	Repo      string
+	RepoID    int64 // 0 when unknown or client-reported
+	Security  bool
+	Client    bool // computed by the client (Patchman -u), not by us
+}
+
+// HostUpdates lists a host's pending updates, security first, then by name and arch.
+func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, error) {
+	var out []HostUpdate
+	var psMembers []byte
+	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+			LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&psMembers); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		var err error
+		if out, err = computedHostUpdates(ctx, tx, hostID); err != nil {
+			return err
+		}
+		client, err := clientHostUpdates(ctx, tx, hostID)
+		out = append(out, client...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("updates of host %d: %w", hostID, err)
+	}
+	if err := db.fillClientInstalled(ctx, out, psMembers); err != nil {
+		return nil, fmt.Errorf("updates of host %d: %w", hostID, err)
+	}
+	slices.SortStableFunc(out, func(a, b HostUpdate) int {
+		if a.Security != b.Security {
+			if a.Security {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch))
+	})
+	return out, nil
+}
+
+func computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT op.name, op.arch, op.type,
+		op.epoch, op.version, op.release, np.epoch, np.version, np.release,
+		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security
+		FROM hosts h
+		JOIN computed_updates cu ON cu.computation_id = h.computation_id
+		JOIN packages op ON op.id = cu.old_package_id
+		JOIN packages np ON np.id = cu.new_package_id
+		LEFT JOIN repos r ON r.id = cu.repo_id
+		WHERE h.id = ?`, hostID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HostUpdate
+	for rows.Next() {
+		var u HostUpdate
+		var o, n PackageKey
+		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &o.Epoch, &o.Version, &o.Release,
+			&n.Epoch, &n.Version, &n.Release, &u.Repo, &u.RepoID, &u.Security); err != nil {
+			return nil, err
+		}
+		u.Installed, u.Available = o.EVR(), n.EVR()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, arch, version, repo, security
+		FROM host_client_updates WHERE host_id = ?`, hostID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HostUpdate
+	for rows.Next() {
+		u := HostUpdate{Client: true}
+		if err := rows.Scan(&u.Name, &u.Arch, &u.Available, &u.Repo, &u.Security); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// fillClientInstalled fills Installed and Type of client-reported updates from the host's
+// package set; the client only says what is available.
+func (db *DB) fillClientInstalled(ctx context.Context, ups []HostUpdate, members []byte) error {
+	if !slices.ContainsFunc(ups, func(u HostUpdate) bool { return u.Client }) {
+		return nil
+	}
+	pkgs, err := db.decodePackageSet(ctx, members)
+	if err != nil {
+		return err
+	}
+	type nameArch struct{ name, arch string }
+	installed := make(map[nameArch]PackageKey, len(pkgs))
+	for _, k := range pkgs {
+		installed[nameArch{k.Name, k.Arch}] = k
+	}
+	for i := range ups {
+		if k, ok := installed[nameArch{ups[i].Name, ups[i].Arch}]; ok && ups[i].Client {
+			ups[i].Installed, ups[i].Type = k.EVR(), k.Type
+		}
+	}
+	return nil
+}
+
+// decodePackageSet turns a package_sets.members BLOB into package keys sorted by name, arch.
+func (db *DB) decodePackageSet(ctx context.Context, members []byte) ([]PackageKey, error) {
+	ids, err := DecodeIDSet(members)
+	if err != nil {
+		return nil, err
+	}
+	byID, err := db.PackagesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PackageKey, 0, len(byID))
+	for _, k := range byID {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b PackageKey) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch),
+			strings.Compare(a.EVR(), b.EVR()))
+	})
+	return out, nil
+}
+
+// HostPackages lists a host's installed packages sorted by name and arch.
+func (db *DB) HostPackages(ctx context.Context, hostID int64) ([]PackageKey, error) {
+	var members []byte
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+		LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&members)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, err)
+	}
+	pkgs, err := db.decodePackageSet(ctx, members)
+	if err != nil {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, err)
+	}
+	return pkgs, nil
+}
