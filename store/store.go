@@ -217,3 +217,8 @@ func nullTime(t time.Time) any {
 	}
 	return t.UTC()
 }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
