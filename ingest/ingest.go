@@ -1,6 +1,24 @@
 // Package ingest is patchward's agent-facing side: the report wire formats (Patchman protocols 1
 // and 2 and patchward's native JSON), the intake HTTP handler, and report processing.
+//
+// Parsers are pure functions that turn a wire format into a canonical store.HostReport. The
+// handler stores that canonical report (pending) and answers 2xx only after the row committed;
+// a Processor later applies pending reports to hosts.
 package ingest
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// DefaultAllowedNetworks are the networks that may send reports without credentials unless
+// configured otherwise: loopback and private ranges.
+var DefaultAllowedNetworks = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
+	"192.168.0.0/16", "fc00::/7", "fe80::/10"}
+
+// DefaultMaxBodyBytes caps a report body when Options.MaxBodyBytes is not set.
+const DefaultMaxBodyBytes = 64 << 20
 
 // Options configures report intake.
 type Options struct {
@@ -11,4 +29,45 @@ type Options struct {
 	RequirePatchmanKey bool `koanf:"require_patchman_key"`
 	// MaxBodyBytes caps a request body (after gzip decoding for the native protocol).
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
+}
+
+// Validate returns every problem with the options at once.
+func (o Options) Validate() error {
+	_, err := parseNetworks(o.AllowedNetworks)
+	return err
+}
+
+func parseNetworks(cidrs []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	var bad []string
+	for _, c := range cidrs {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%q", c))
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	if len(bad) > 0 {
+		return out, fmt.Errorf("allowed_networks: not CIDR networks: %s", strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+// ParseError says what part of an upload could not be parsed.
+type ParseError struct {
+	Field string // form field or JSON member, e.g. "packages"
+	Line  int    // 1-based line within a text field, 0 when not line-based
+	Msg   string
+}
+
+// Error implements error.
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s line %d: %s", e.Field, e.Line, e.Msg)
+	}
+	if e.Field == "" {
+		return e.Msg
+	}
+	return e.Field + ": " + e.Msg
 }

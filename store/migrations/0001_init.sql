@@ -77,6 +77,14 @@ CREATE TABLE package_sets (
     members BLOB    NOT NULL
 );
 
+-- Maps the SHA-256 of a report's canonical package list (sorted keys) to the package set it
+-- resolved to, so that an unchanged report skips resolving every package row.
+CREATE TABLE package_set_keys (
+    digest         BLOB    PRIMARY KEY,
+    package_set_id INTEGER NOT NULL REFERENCES package_sets(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX package_set_keys_set ON package_set_keys(package_set_id);
+
 CREATE TABLE repos (
     id        INTEGER  PRIMARY KEY,
     name      TEXT     NOT NULL,

@@ -1,0 +1,277 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+
+	"patchward/store"
+)
+
+// server serves report intake.
+type server struct {
+	db     *store.DB
+	opts   Options
+	nets   []netip.Prefix
+	log    *slog.Logger
+	notify func()
+}
+
+// Handler serves report intake for every protocol:
+//
+//	POST /reports/upload/  Patchman protocol 1 (multipart form); 204, or 200 text when report=true
+//	POST /api/report/      Patchman protocol 2 (JSON); 202 {"status":"accepted","report_id":N,...}
+//	POST /api/v1/reports   patchward native JSON (see NativeReport); 202 {"status":"accepted",...}
+//
+// Protocol 1 and keyless protocol 2 uploads are accepted only from opts.AllowedNetworks (client
+// address from RemoteAddr; proxy headers are not trusted). A 2xx is sent only after the report
+// row committed; notify (if not nil) is then called so that processing can start at once.
+func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.Handler {
+	if opts.AllowedNetworks == nil {
+		opts.AllowedNetworks = DefaultAllowedNetworks
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	nets, err := parseNetworks(opts.AllowedNetworks)
+	if err != nil {
+		// config validation reports this at startup; here the bad entries are just left out.
+		log.Error("ingest: ignoring invalid allowed networks", "err", err)
+	}
+	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify}
+	mux := http.NewServeMux()
+	for _, p := range []string{"/reports/upload/{$}", "/reports/upload"} {
+		mux.HandleFunc("POST "+p, s.protocol1)
+	}
+	for _, p := range []string{"/api/report/{$}", "/api/report"} {
+		mux.HandleFunc("POST "+p, s.protocol2)
+	}
+	mux.HandleFunc("POST /api/v1/reports", s.native)
+	return mux
+}
+
+// clientAddr is the peer address. X-Forwarded-For is deliberately ignored: Patchman trusted it
+// blindly, which lets any client claim an allowed address.
+func clientAddr(r *http.Request) netip.Addr {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	a, _ := netip.ParseAddr(r.RemoteAddr)
+	return a.Unmap()
+}
+
+func (s *server) allowed(a netip.Addr) bool {
+	for _, p := range s.nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) deniedMessage(a netip.Addr) string {
+	return fmt.Sprintf("reports from %s are not accepted: add its network to ingest.allowed_networks "+
+		"(PATCHWARD_INGEST_ALLOWED_NETWORKS) or send an API key", a)
+}
+
+// errTooLarge is returned by readBody when the body (or its gzip expansion) is over the limit.
+var errTooLarge = errors.New("report body too large")
+
+// readBody reads the whole body, gunzipping it when Content-Encoding says gzip, up to
+// MaxBodyBytes either way. The body is read whole rather than streamed so that a malformed
+// upload can be kept for the operator to see.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	max := s.opts.MaxBodyBytes
+	var src io.Reader = http.MaxBytesReader(w, r.Body, max)
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		defer zr.Close()
+		src = io.LimitReader(zr, max+1)
+	}
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= max {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(src)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || int64(buf.Len()) > max {
+		return nil, errTooLarge
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *server) tooLargeMessage() string {
+	return fmt.Sprintf("report body exceeds %d bytes: raise ingest.max_body_bytes", s.opts.MaxBodyBytes)
+}
+
+// meta is the report row for a request, before parsing.
+func meta(r *http.Request, protocol string) store.Report {
+	return store.Report{Protocol: protocol, RemoteAddr: clientAddr(r).String(), UserAgent: r.UserAgent()}
+}
+
+// reject keeps a record of an upload that could not be accepted. Failing to record it is only
+// logged: the client gets its 4xx either way.
+func (s *server) reject(ctx context.Context, rep store.Report, reason string, raw []byte) {
+	if _, err := s.db.SaveRejectedReport(ctx, rep, reason, raw); err != nil {
+		s.log.Error("ingest: record rejected report", "remote_addr", rep.RemoteAddr, "err", err)
+	}
+}
+
+// accept stores a parsed report, and wakes processing once it is committed.
+func (s *server) accept(ctx context.Context, rep store.Report, hr store.HostReport, warn []string) (int64, error) {
+	hr.RemoteIP = rep.RemoteAddr
+	id, err := s.db.SaveReport(ctx, rep, hr)
+	if err != nil {
+		return 0, err
+	}
+	if len(warn) > 0 {
+		s.log.Warn("ingest: report lines skipped", "report_id", id, "host", hr.Hostname,
+			"skipped", len(warn), "first", warn[0])
+	}
+	if s.notify != nil {
+		s.notify()
+	}
+	return id, nil
+}
+
+func (s *server) protocol1(w http.ResponseWriter, r *http.Request) {
+	rep := meta(r, "1")
+	if a := clientAddr(r); !s.allowed(a) {
+		http.Error(w, s.deniedMessage(a), http.StatusForbidden)
+		return
+	}
+	body, err := s.readBody(w, r)
+	if errors.Is(err, errTooLarge) {
+		s.reject(r.Context(), rep, s.tooLargeMessage(), nil)
+		http.Error(w, s.tooLargeMessage(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	var fields Protocol1Fields
+	if err == nil {
+		fields, err = readForm(r.Header.Get("Content-Type"), body)
+	}
+	var hr store.HostReport
+	var warn []string
+	if err == nil {
+		rep.Hostname = normalizeHostname(fields["host"])
+		hr, warn, err = ParseProtocol1(fields)
+	}
+	if err != nil {
+		s.reject(r.Context(), rep, err.Error(), body)
+		http.Error(w, "bad report: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	id, err := s.accept(r.Context(), rep, hr, warn)
+	if err != nil {
+		s.log.Error("ingest: save report", "protocol", "1", "host", hr.Hostname, "err", err)
+		http.Error(w, "could not store the report, try again later", http.StatusInternalServerError)
+		return
+	}
+	if !fields.WantsEcho() {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, echoSummary(id, hr, warn))
+}
+
+// readForm parses a protocol 1 body: multipart as curl -F sends it, or urlencoded.
+func readForm(contentType string, body []byte) (Protocol1Fields, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, &ParseError{Msg: fmt.Sprintf("bad Content-Type %q: %v", clip(contentType), err)}
+	}
+	switch mt {
+	case "multipart/form-data":
+		return ReadProtocol1Form(body, params["boundary"])
+	case "application/x-www-form-urlencoded":
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &ParseError{Msg: fmt.Sprintf("malformed form body: %v", err)}
+		}
+		f := Protocol1Fields{}
+		for k := range v {
+			f[k] = v.Get(k)
+		}
+		return f, nil
+	}
+	return nil, &ParseError{Msg: fmt.Sprintf("Content-Type %s: want multipart/form-data", mt)}
+}
+
+// echoSummary is the text sent back when a protocol 1 client asks for a report (-r).
+func echoSummary(id int64, hr store.HostReport, warn []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Report %d queued for processing\n\n", id)
+	fmt.Fprintf(&b, "Host:     %s\nTags:     %s\nOS:       %s\nKernel:   %s\nArch:     %s\nReboot:   %t\n",
+		hr.Hostname, strings.Join(hr.Tags, ","), hr.OS, hr.Kernel, hr.Arch, hr.Reboot)
+	fmt.Fprintf(&b, "Packages: %d\n", len(hr.Packages))
+	if hr.Repos == nil {
+		b.WriteString("Repos:    not reported (kept)\n")
+	} else {
+		fmt.Fprintf(&b, "Repos:    %d\n", len(hr.Repos))
+	}
+	for _, rr := range hr.Repos {
+		fmt.Fprintf(&b, "  %s %q priority %d %s\n", rr.Type, rr.Name, rr.Priority, strings.Join(rr.URLs, " "))
+	}
+	fmt.Fprintf(&b, "Modules:  %d\nUpdates:  %d\n", len(hr.Modules), len(hr.Updates))
+	for _, w := range warn {
+		fmt.Fprintf(&b, "Warning:  %s\n", w)
+	}
+	return b.String()
+}
+
+// apiKey returns the key presented as "Authorization: <scheme> <key>" for one of the schemes.
+func apiKey(r *http.Request, schemes ...string) (string, bool) {
+	scheme, key, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok {
+		return "", false
+	}
+	for _, s := range schemes {
+		if strings.EqualFold(scheme, s) {
+			return strings.TrimSpace(key), true
+		}
+	}
+	return "", false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// fieldErrors is Patchman's (DRF's) 400 body: {"status":"error","errors":{"field":["msg"]}}.
+func fieldErrors(err error) map[string]any {
+	field, msg := "non_field_errors", err.Error()
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		if pe.Field != "" {
+			field = pe.Field
+		}
+		msg = pe.Msg
+		if pe.Line > 0 {
+			msg = fmt.Sprintf("line %d: %s", pe.Line, pe.Msg)
+		}
+	}
+	return map[string]any{"status": "error", "errors": map[string][]string{field: {msg}}}
+}

@@ -1,0 +1,212 @@
+package ingest
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"patchward/store"
+)
+
+// gentooMirrorList replaces rsync/git sync URIs of gentoo repos, which cannot be fetched over
+// HTTP; it is what Patchman does too.
+const gentooMirrorList = "https://api.gentoo.org/mirrors/distfiles.xml"
+
+// decodePlus turns the client's "%2b" escape back into "+" (patchman-client protocol 2 leaves
+// it in rpm package fields). Only that escape is decoded: yum output doubles "%" to "%%", so a
+// general URL-unescape would corrupt other values.
+func decodePlus(s string) string {
+	if !strings.Contains(s, "%2") {
+		return s
+	}
+	return strings.NewReplacer("%2b", "+", "%2B", "+").Replace(s)
+}
+
+// decodeKernel URL-decodes the kernel release as Patchman does ("%2b" -> "+").
+func decodeKernel(s string) string {
+	s = strings.TrimSpace(s)
+	if d, err := url.PathUnescape(s); err == nil {
+		return d
+	}
+	return decodePlus(s)
+}
+
+// normalizeHostname lower-cases and trims the host name.
+func normalizeHostname(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// knownPackageTypes are the package types a report may carry.
+var knownPackageTypes = map[string]bool{"deb": true, "rpm": true, "arch": true, "gentoo": true, "apk": true}
+
+// normalizePackage applies Patchman's normalisation to one package: names lower-cased, "0" and
+// "(none)" epochs dropped, empty arch "unknown", "%2b" decoded. It reports false for packages
+// that are not packages (gpg-pubkey pseudo-packages).
+func normalizePackage(k *store.PackageKey) bool {
+	k.Type = strings.ToLower(strings.TrimSpace(k.Type))
+	k.Name = strings.ToLower(decodePlus(strings.TrimSpace(k.Name)))
+	k.Arch = strings.TrimSpace(k.Arch)
+	k.Epoch = strings.TrimSpace(k.Epoch)
+	k.Version = decodePlus(strings.TrimSpace(k.Version))
+	k.Release = decodePlus(strings.TrimSpace(k.Release))
+	switch k.Epoch {
+	case "0", "(none)", "None", "none":
+		k.Epoch = ""
+	}
+	if k.Arch == "" {
+		k.Arch = "unknown"
+	}
+	return k.Name != "gpg-pubkey"
+}
+
+// checkPackage says what is wrong with a normalised package, or "".
+func checkPackage(k store.PackageKey) string {
+	switch {
+	case k.Name == "":
+		return "package name is empty"
+	case k.Version == "":
+		return fmt.Sprintf("package %s has no version", k.Name)
+	case !knownPackageTypes[k.Type]:
+		return fmt.Sprintf("package %s has unknown type %q", k.Name, k.Type)
+	}
+	return ""
+}
+
+// cleanTags trims tags, drops empty ones and Patchman's "Default" placeholder, and removes
+// case-insensitive duplicates. No tags gives nil.
+func cleanTags(tags []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		key := strings.ToLower(t)
+		if t == "" || key == "default" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, t)
+	}
+	return out
+}
+
+// quotedFields splits a line of single-quoted fields ('a' 'b' ”) as patchman-client writes
+// them. There is no escaping in that format, so a quote always ends a field.
+func quotedFields(line string) ([]string, error) {
+	var out []string
+	s := strings.TrimSpace(line)
+	for s != "" {
+		if s[0] != '\'' {
+			return nil, fmt.Errorf("expected a quoted field at %q", clip(s))
+		}
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return nil, fmt.Errorf("unterminated quote in %q", clip(s))
+		}
+		out = append(out, s[1:1+end])
+		s = strings.TrimLeft(s[2+end:], " \t")
+	}
+	return out, nil
+}
+
+// clip shortens s for an error message.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}
+
+// normalizeRepo checks and cleans a reported repo in place; the result says why it must be
+// skipped, or "". Gentoo sync URIs (rsync, git) become the gentoo mirror list; other URLs must
+// be http(s) or ftp(s).
+func normalizeRepo(r *store.ReportedRepo) string {
+	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
+	r.Name = strings.TrimSpace(r.Name)
+	r.Ident = strings.TrimSpace(r.Ident)
+	if !knownPackageTypes[r.Type] {
+		return fmt.Sprintf("repo %q has unknown type %q", r.Name, r.Type)
+	}
+	if r.Name == "" {
+		return "repo has no name"
+	}
+	var urls []string
+	for _, u := range r.URLs {
+		u = store.NormalizeMirrorURL(u)
+		if u == "" {
+			continue
+		}
+		if r.Type == "gentoo" && !isHTTPURL(u) {
+			u = gentooMirrorList
+		}
+		if !isHTTPURL(u) {
+			continue
+		}
+		urls = append(urls, u)
+	}
+	r.URLs = urls
+	if len(urls) == 0 {
+		return fmt.Sprintf("repo %q has no http(s) or ftp URL", r.Name)
+	}
+	return ""
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ftp", "ftps":
+		return true
+	}
+	return false
+}
+
+// parsePriority reads a repo priority; ok is false when it is not an integer.
+func parsePriority(s string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	return n, err == nil
+}
+
+// splitNameArch splits "NAME.ARCH" at the last dot.
+func splitNameArch(s string) (name, arch string, ok bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// finishUpdates decides whether a report's client-computed updates replace the host's. A
+// report that carries repos comes from a full client run, which computes local updates
+// whenever they apply: an empty list then means "none". A hook run (no repos) computes none,
+// so its empty list means "not reported" (nil).
+func finishUpdates(r *store.HostReport) {
+	if r.Updates == nil && r.Repos != nil {
+		r.Updates = []store.ClientUpdate{}
+	}
+}
+
+// updateList collects client updates, keeping one per (name, arch): security beats bugfix.
+type updateList struct {
+	list []store.ClientUpdate
+	idx  map[[2]string]int
+}
+
+func (l *updateList) add(u store.ClientUpdate) {
+	u.Name = strings.ToLower(decodePlus(strings.TrimSpace(u.Name)))
+	u.Arch = strings.TrimSpace(u.Arch)
+	u.Version = decodePlus(strings.TrimSpace(u.Version))
+	u.Repo = strings.TrimSpace(u.Repo)
+	if l.idx == nil {
+		l.idx = map[[2]string]int{}
+	}
+	key := [2]string{u.Name, u.Arch}
+	if i, ok := l.idx[key]; ok {
+		if u.Security && !l.list[i].Security {
+			l.list[i] = u
+		}
+		return
+	}
+	l.idx[key] = len(l.list)
+	l.list = append(l.list, u)
+}
