@@ -370,7 +370,9 @@ func TestCompareDebAcceptsWhatDpkgAccepts(t *testing.T) {
 }
 
 func TestCompareDispatch(t *testing.T) {
-	deb := func(v string) store.PackageKey { return store.PackageKey{Type: "deb", Name: "x", Arch: "all", Version: v} }
+	deb := func(v string) store.PackageKey {
+		return store.PackageKey{Type: "deb", Name: "x", Arch: "all", Version: v}
+	}
 	arch := func(v, r string) store.PackageKey {
 		return store.PackageKey{Type: "arch", Name: "x", Arch: "any", Version: v, Release: r}
 	}
