@@ -81,14 +81,17 @@ type p2Update struct {
 }
 
 type p2Report struct {
-	Hostname, Arch, Kernel, OS lenientString
-	Tags                       stringList
-	RebootRequired             json.RawMessage `json:"reboot_required"`
-	Packages                   []p2Package
-	Repos                      []p2Repo
-	Modules                    []p2Module
-	SecUpdates                 []p2Update `json:"sec_updates"`
-	BugUpdates                 []p2Update `json:"bug_updates"`
+	Hostname       lenientString   `json:"hostname"`
+	Arch           lenientString   `json:"arch"`
+	Kernel         lenientString   `json:"kernel"`
+	OS             lenientString   `json:"os"`
+	Tags           stringList      `json:"tags"`
+	RebootRequired json.RawMessage `json:"reboot_required"`
+	Packages       []p2Package     `json:"packages"`
+	Repos          []p2Repo        `json:"repos"`
+	Modules        []p2Module      `json:"modules"`
+	SecUpdates     []p2Update      `json:"sec_updates"`
+	BugUpdates     []p2Update      `json:"bug_updates"`
 }
 
 // ParseProtocol2 turns a Patchman protocol 2 JSON body into a canonical report. It tolerates the

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReports(t *testing.T) {
+	db, now := openIngestTestDB(t)
+	ctx := context.Background()
+	hr := ingestReport("a.example.org", "3.0.16")
+	hr.Repos = nil // nil must survive the round trip: it means "keep the host's repos"
+	id1, err := db.SaveReport(ctx, Report{Protocol: "2", RemoteAddr: "10.0.0.5", UserAgent: "curl/7.88.1"}, hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Second)
+	raw := bytes.Repeat([]byte("x"), MaxRawReport+10)
+	id2, err := db.SaveRejectedReport(ctx, Report{Protocol: "1", Hostname: "b.example.org"}, "packages line 3: bad", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := db.ReportPayload(ctx, id1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Received = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	if diff := cmp.Diff(hr, got); diff != "" {
+		t.Errorf("payload (-want +got):\n%s", diff)
+	}
+	r2, err := db.Report(ctx, id2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Status != ReportRejected || r2.Error != "packages line 3: bad" || len(r2.Raw) != MaxRawReport || r2.Processed.IsZero() {
+		t.Errorf("got rejected report %+v (raw %d bytes), want rejected with reason and %d raw bytes", r2.Status, len(r2.Raw), MaxRawReport)
+	}
+	if _, err := db.ReportPayload(ctx, id2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("payload of rejected upload: got %v, want ErrNotFound", err)
+	}
+
+	pending, err := db.PendingReportIDs(ctx, 10)
+	if err != nil || len(pending) != 1 || pending[0] != id1 {
+		t.Errorf("got pending %v, %v, want [%d]", pending, err, id1)
+	}
+	tests := []struct {
+		name string
+		f    ReportFilter
+		want []int64
+	}{
+		{"all newest first", ReportFilter{}, []int64{id2, id1}},
+		{"rejected", ReportFilter{Status: ReportRejected}, []int64{id2}},
+		{"hostname any case", ReportFilter{Hostname: "A.Example.Org"}, []int64{id1}},
+		{"before id", ReportFilter{BeforeID: id2}, []int64{id1}},
+		{"limit", ReportFilter{Limit: 1}, []int64{id2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, err := db.Reports(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, r := range rs {
+				ids = append(ids, r.ID)
+			}
+			if !cmp.Equal(ids, tt.want) {
+				t.Errorf("got %v, want %v", ids, tt.want)
+			}
+		})
+	}
+
+	if err := db.RejectReport(ctx, id1, "cannot apply"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RequeueReport(ctx, id1); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := db.Report(ctx, id1); r.Status != ReportPending || r.Error != "" {
+		t.Errorf("after requeue got %s %q, want pending without error", r.Status, r.Error)
+	}
+	if err := db.RequeueReport(ctx, id2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("requeue of a payload-less rejected upload: got %v, want ErrNotFound", err)
+	}
+	if err := db.DeleteReport(ctx, id2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Report(ctx, id2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted report: got %v, want ErrNotFound", err)
+	}
+	if err := db.DeleteReport(ctx, id2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestReportPayloadCorrupt(t *testing.T) {
+	db, _ := openIngestTestDB(t)
+	ctx := context.Background()
+	for _, payload := range [][]byte{[]byte("{not json"), {0x1f, 0x8b, 1, 2, 3}} {
+		res, err := db.write.Exec(`INSERT INTO reports (received, protocol, status, payload) VALUES (?, '1', 'pending', ?)`, db.Now(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		if _, err := db.ReportPayload(ctx, id); !errors.Is(err, ErrBadPayload) {
+			t.Errorf("payload %q: got %v, want ErrBadPayload", payload, err)
+		}
+	}
+}
