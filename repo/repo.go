@@ -1,13 +1,61 @@
 // Package repo reads package repositories' metadata: fetching with conditional GET and parsing
-// Debian and RPM indexes into package lists that store keeps per mirror.
+// Debian and RPM indexes into package lists that store keeps per mirror. The index parsers
+// live in sub-packages (repo/deb, repo/rpm); this package fetches, decompresses, decides what
+// changed and runs the refresh job.
 package repo
 
-import "time"
+import (
+	"runtime/debug"
+	"time"
+)
 
-// Options configures repository refresh.
+// Options configures repository refresh. Zero values take the defaults below.
 type Options struct {
-	Timeout         time.Duration `koanf:"timeout"`
-	Concurrency     int           `koanf:"concurrency"`
-	MaxDecompressed int64         `koanf:"max_decompressed_bytes"`
-	MaxFailures     int           `koanf:"max_failures"`
+	// Timeout bounds the refresh of one mirror, all of its requests together (default 10m).
+	// Waiting for a response's headers is bounded by the smaller of it and one minute.
+	Timeout time.Duration `koanf:"timeout"`
+	// Concurrency is how many mirrors are refreshed at once (default 4).
+	Concurrency int `koanf:"concurrency"`
+	// MaxDecompressed caps the bytes of one index, downloaded or decompressed (default 1 GiB).
+	MaxDecompressed int64 `koanf:"max_decompressed_bytes"`
+	// MaxFailures disables a mirror after this many consecutive failed refreshes (default 28,
+	// -1 never).
+	MaxFailures int `koanf:"max_failures"`
+	// UserAgent is sent with every request (default "patchward/<module version>").
+	UserAgent string `koanf:"-"`
+}
+
+// Defaults for Options' zero values.
+const (
+	DefaultTimeout         = 10 * time.Minute
+	DefaultConcurrency     = 4
+	DefaultMaxDecompressed = 1 << 30
+	DefaultMaxFailures     = 28
+)
+
+// withDefaults returns o with zero values replaced by the defaults.
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.MaxDecompressed <= 0 {
+		o.MaxDecompressed = DefaultMaxDecompressed
+	}
+	if o.MaxFailures == 0 {
+		o.MaxFailures = DefaultMaxFailures
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "patchward/" + version()
+	}
+	return o
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
 }

@@ -181,3 +181,31 @@ func mirrorUpdated(res sql.Result, err error, what string, id int64) error {
 	}
 	return nil
 }
+
+// MirrorPackages returns the packages a mirror offered at its last changed refresh, in
+// packages-table order; none if it was never refreshed.
+func (db *DB) MirrorPackages(ctx context.Context, mirrorID int64) ([]PackageKey, error) {
+	var blob []byte
+	err := db.read.QueryRowContext(ctx, `SELECT members FROM mirror_packages WHERE mirror_id = ?`, mirrorID).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("packages of mirror %d: %w", mirrorID, err)
+	}
+	set, err := DecodeIDSet(blob)
+	if err != nil {
+		return nil, fmt.Errorf("packages of mirror %d: %w", mirrorID, err)
+	}
+	byID, err := db.PackagesByID(ctx, set)
+	if err != nil {
+		return nil, fmt.Errorf("packages of mirror %d: %w", mirrorID, err)
+	}
+	out := make([]PackageKey, 0, len(set))
+	for _, id := range set {
+		if k, ok := byID[id]; ok {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,192 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"patchward/store"
+)
+
+// Refresher runs the refresh job: it fetches each enabled mirror's index, and stores the
+// packages of those whose index changed.
+type Refresher struct {
+	db    *store.DB
+	opts  Options
+	log   *slog.Logger
+	fetch *fetcher
+}
+
+// NewRefresher returns a Refresher; zero Options fields take their defaults.
+func NewRefresher(db *store.DB, opts Options, log *slog.Logger) *Refresher {
+	opts = opts.withDefaults()
+	return &Refresher{db: db, opts: opts, log: log, fetch: newFetcher(opts)}
+}
+
+// Request says which mirrors to refresh and how.
+type Request struct {
+	// Force re-downloads and re-parses every index, ignoring stored validators and checksums.
+	Force bool
+	// RepoID limits the refresh to one repo's mirrors; 0 means all.
+	RepoID int64
+	// Progress, if set, is called after each mirror finishes (never concurrently).
+	Progress func(done, total int, mirrorURL string)
+}
+
+// Status is what happened to one mirror.
+type Status string
+
+// Mirror outcomes.
+const (
+	StatusChanged   Status = "changed"   // the index was parsed and stored
+	StatusUnchanged Status = "unchanged" // 304 or equal checksum: nothing parsed
+	StatusFailed    Status = "failed"
+	StatusSkipped   Status = "skipped" // a repo type this version cannot read yet
+)
+
+// MirrorResult is the outcome of refreshing one mirror.
+type MirrorResult struct {
+	MirrorID int64
+	RepoID   int64
+	URL      string
+	Status   Status
+	Packages int  // packages in the parsed index (changed mirrors only)
+	SetDiff  bool // the mirror's package set differed from the stored one
+	Err      error
+	Disabled bool // the failure disabled the mirror
+	Took     time.Duration
+}
+
+// Summary is the outcome of one Refresh.
+type Summary struct {
+	Mirrors, Changed, Unchanged, Failed, Skipped int
+	Packages                                     int // packages parsed, over changed mirrors
+	Took                                         time.Duration
+	Results                                      []MirrorResult
+}
+
+// Refresh refreshes the requested mirrors, Options.Concurrency at a time. A failing mirror is
+// recorded (and eventually disabled) but never stops the others; the returned error is for
+// the job itself: listing the mirrors, or ctx ending.
+func (r *Refresher) Refresh(ctx context.Context, req Request) (Summary, error) {
+	start := time.Now()
+	mirrors, err := r.db.MirrorsToRefresh(ctx, req.RepoID)
+	if err != nil {
+		return Summary{}, fmt.Errorf("refresh: %w", err)
+	}
+	results := make([]MirrorResult, len(mirrors))
+	next := make(chan int)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range min(r.opts.Concurrency, len(mirrors)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = r.refreshMirror(ctx, mirrors[i], req.Force)
+				mu.Lock()
+				done++
+				if req.Progress != nil {
+					req.Progress(done, len(mirrors), mirrors[i].URL)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range mirrors {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	s := Summary{Mirrors: len(mirrors), Results: results, Took: time.Since(start)}
+	for _, res := range results {
+		switch res.Status {
+		case StatusChanged:
+			s.Changed++
+			s.Packages += res.Packages
+		case StatusUnchanged:
+			s.Unchanged++
+		case StatusFailed:
+			s.Failed++
+		case StatusSkipped:
+			s.Skipped++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return s, fmt.Errorf("refresh: %w", err)
+	}
+	return s, nil
+}
+
+// outcome is what a type-specific refresh found.
+type outcome struct {
+	unchanged bool
+	pkgs      []store.PackageKey
+	meta      store.MirrorMeta
+}
+
+// refreshMirror refreshes one mirror and records the result in the store.
+func (r *Refresher) refreshMirror(parent context.Context, m store.Mirror, force bool) MirrorResult {
+	start := time.Now()
+	res := MirrorResult{MirrorID: m.ID, RepoID: m.RepoID, URL: m.URL}
+	if force {
+		m.ETag, m.LastModified, m.Checksum = "", "", ""
+	}
+	ctx, cancel := context.WithTimeout(parent, r.opts.Timeout)
+	defer cancel()
+	var out outcome
+	var err error
+	switch m.RepoType {
+	case "deb":
+		out, err = r.refreshDeb(ctx, m)
+	case "rpm":
+		out, err = r.refreshRPM(ctx, m)
+	default:
+		res.Status, res.Took = StatusSkipped, time.Since(start)
+		return res
+	}
+	if err == nil {
+		err = r.record(parent, m, out, &res)
+	}
+	res.Took = time.Since(start)
+	if err == nil {
+		return res
+	}
+	res.Status, res.Err = StatusFailed, err
+	if parent.Err() != nil {
+		// Shutting down is not the mirror's fault: leave its failure count alone.
+		return res
+	}
+	disabled, ferr := r.db.MirrorFailed(parent, m.ID, err.Error(), r.opts.MaxFailures)
+	res.Disabled = disabled
+	r.log.Warn("mirror refresh failed", "mirror_id", m.ID, "url", m.URL, "err", err, "disabled", disabled)
+	if ferr != nil {
+		r.log.Error("record mirror failure", "mirror_id", m.ID, "err", ferr)
+	}
+	return res
+}
+
+// record stores a successful outcome.
+func (r *Refresher) record(ctx context.Context, m store.Mirror, out outcome, res *MirrorResult) error {
+	if out.unchanged {
+		res.Status = StatusUnchanged
+		return r.db.MirrorUnchanged(ctx, m.ID, out.meta)
+	}
+	changed, err := r.db.SaveMirrorPackages(ctx, m.ID, out.pkgs, out.meta)
+	if err != nil {
+		return err
+	}
+	res.Status, res.Packages, res.SetDiff = StatusChanged, len(out.pkgs), changed
+	return nil
+}
+
+// errNoPackages fails an index that decompressed to something but held no package: an HTML
+// error page served with status 200, or a file of another kind.
+var errNoPackages = errors.New("no packages found in index")

@@ -1,0 +1,470 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"patchward/store"
+)
+
+// testServer serves testdata/ like a plain web server (FileServer answers conditional
+// requests with 304) and counts the full (200) responses per path, so tests can tell whether
+// an index was downloaded.
+type testServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	hits     map[string]int
+	override map[string]http.HandlerFunc
+	noCond   bool // ignore conditional request headers, like a server without validators
+	agents   map[string]bool
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	ts := &testServer{hits: map[string]int{}, override: map[string]http.HandlerFunc{}, agents: map[string]bool{}}
+	files := http.FileServer(http.Dir("testdata"))
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.mu.Lock()
+		h, ok := ts.override[r.URL.Path]
+		noCond := ts.noCond
+		ts.agents[r.UserAgent()] = true
+		ts.mu.Unlock()
+		if noCond {
+			r.Header.Del("If-Modified-Since")
+			r.Header.Del("If-None-Match")
+		}
+		rec := &statusWriter{ResponseWriter: w, status: 200}
+		if ok {
+			h(rec, r)
+		} else {
+			files.ServeHTTP(rec, r)
+		}
+		if rec.status == 200 {
+			ts.mu.Lock()
+			ts.hits[r.URL.Path]++
+			ts.mu.Unlock()
+		}
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (ts *testServer) set(path string, h http.HandlerFunc) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if h == nil {
+		delete(ts.override, path)
+		return
+	}
+	ts.override[path] = h
+}
+
+func (ts *testServer) downloads(path string) int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.hits[path]
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+
+func serveBytes(b []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { w.Write(b) }
+}
+
+const (
+	debDir = "/deb/repo/dists/bookworm/main/binary-amd64"
+	rpmDir = "/rpm/repo"
+	zstDir = "/rpm/repo-zst"
+)
+
+// wantDeb is what make-deb-repo.sh put in the Packages index (dpkg-scanpackages output).
+var wantDeb = []store.PackageKey{
+	{Type: "deb", Name: "epoch-fixture", Arch: "all", Version: "1.0", Release: "1"},
+	{Type: "deb", Name: "epoch-fixture", Arch: "all", Epoch: "1", Version: "0.9", Release: "1"},
+	{Type: "deb", Name: "hello-fixture", Arch: "all", Version: "1.0", Release: "1"},
+	{Type: "deb", Name: "hello-fixture", Arch: "all", Version: "1.0", Release: "1+deb12u1"},
+	{Type: "deb", Name: "other-fixture", Arch: "amd64", Version: "2.0~rc1", Release: "1"},
+}
+
+// wantRPM is what make-rpm-repo.sh built (rpm -qp --qf '%{EPOCH} %{VERSION} %{RELEASE}').
+var wantRPM = []store.PackageKey{
+	{Type: "rpm", Name: "hello-fixture", Arch: "noarch", Epoch: "2", Version: "0.9", Release: "3.el9"},
+	{Type: "rpm", Name: "hello-fixture", Arch: "noarch", Version: "1.0", Release: "1.el9"},
+	{Type: "rpm", Name: "hello-fixture", Arch: "noarch", Version: "1.1", Release: "1.el9"},
+	{Type: "rpm", Name: "hello-fixture", Arch: "noarch", Version: "1.1", Release: "2.el9"},
+	{Type: "rpm", Name: "other-fixture", Arch: "noarch", Version: "1.0^git20240101", Release: "1"},
+}
+
+type fixture struct {
+	db  *store.DB
+	ref *Refresher
+}
+
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &fixture{db: db, ref: NewRefresher(db, opts, log)}
+}
+
+// addMirror creates a repo with one mirror the way production does: a host reports it.
+func (f *fixture) addMirror(t *testing.T, typ, url string) (repoID, mirrorID int64) {
+	t.Helper()
+	ctx := context.Background()
+	host := "host-" + strings.NewReplacer("/", "-", ":", "-").Replace(url)
+	_, err := f.db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: host, OS: "Test 1", Arch: "amd64",
+		Packages: []store.PackageKey{}, Repos: []store.ReportedRepo{{Type: typ, Name: "r " + url, URLs: []string{url}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := f.db.Repos(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range repos {
+		for _, m := range r.Mirrors {
+			if m.URL == strings.TrimRight(url, "/") {
+				return r.ID, m.ID
+			}
+		}
+	}
+	t.Fatalf("mirror %s not created", url)
+	return 0, 0
+}
+
+func (f *fixture) mirror(t *testing.T, repoID, mirrorID int64) store.MirrorStatus {
+	t.Helper()
+	r, err := f.db.Repo(context.Background(), repoID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range r.Mirrors {
+		if m.ID == mirrorID {
+			return m
+		}
+	}
+	t.Fatalf("mirror %d not found", mirrorID)
+	return store.MirrorStatus{}
+}
+
+func (f *fixture) packages(t *testing.T, mirrorID int64) []store.PackageKey {
+	t.Helper()
+	got, err := f.db.MirrorPackages(context.Background(), mirrorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b store.PackageKey) int { return strings.Compare(a.EVR()+a.Name, b.EVR()+b.Name) })
+	return got
+}
+
+func sorted(keys []store.PackageKey) []store.PackageKey {
+	out := slices.Clone(keys)
+	slices.SortFunc(out, func(a, b store.PackageKey) int { return strings.Compare(a.EVR()+a.Name, b.EVR()+b.Name) })
+	return out
+}
+
+func (f *fixture) refresh(t *testing.T, req Request) Summary {
+	t.Helper()
+	s, err := f.ref.Refresh(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRefreshDebCompressions(t *testing.T) {
+	tests := []struct {
+		name    string
+		missing []string
+		want    string // the index that must have been downloaded
+	}{
+		{"xz", nil, "Packages.xz"},
+		{"gz", []string{"Packages.xz"}, "Packages.gz"},
+		{"bz2", []string{"Packages.xz", "Packages.gz"}, "Packages.bz2"},
+		{"plain", []string{"Packages.xz", "Packages.gz", "Packages.bz2"}, "Packages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			for _, m := range tt.missing {
+				ts.set(debDir+"/"+m, notFound)
+			}
+			f := newFixture(t, Options{})
+			repoID, mirrorID := f.addMirror(t, "deb", ts.URL+debDir)
+			s := f.refresh(t, Request{})
+			if s.Mirrors != 1 || s.Changed != 1 || s.Packages != len(wantDeb) {
+				t.Fatalf("got summary %+v, want 1 mirror changed with %d packages", s, len(wantDeb))
+			}
+			if diff := cmp.Diff(sorted(wantDeb), f.packages(t, mirrorID)); diff != "" {
+				t.Errorf("packages (-want +got):\n%s", diff)
+			}
+			for _, name := range debIndexes {
+				want := 0
+				if name == tt.want {
+					want = 1
+				}
+				if got := ts.downloads(debDir + "/" + name); got != want {
+					t.Errorf("%s: got %d downloads, want %d", name, got, want)
+				}
+			}
+			if want := "patchward/dev"; len(ts.agents) != 1 || !ts.agents[want] {
+				t.Errorf("got user agents %v, want only %q", ts.agents, want)
+			}
+			m := f.mirror(t, repoID, mirrorID)
+			if m.PackageCount != len(wantDeb) || m.FailCount != 0 || m.LastError != "" || m.LastSuccess.IsZero() {
+				t.Errorf("got mirror %+v, want %d packages and a clean success", m, len(wantDeb))
+			}
+		})
+	}
+}
+
+func TestRefreshRPM(t *testing.T) {
+	for _, dir := range []string{rpmDir, zstDir} {
+		t.Run(dir, func(t *testing.T) {
+			ts := newTestServer(t)
+			f := newFixture(t, Options{})
+			repoID, mirrorID := f.addMirror(t, "rpm", ts.URL+dir+"/")
+			s := f.refresh(t, Request{})
+			if s.Changed != 1 || s.Packages != len(wantRPM) {
+				t.Fatalf("got summary %+v, want 1 mirror changed with %d packages", s, len(wantRPM))
+			}
+			if diff := cmp.Diff(sorted(wantRPM), f.packages(t, mirrorID)); diff != "" {
+				t.Errorf("packages (-want +got):\n%s", diff)
+			}
+			m := f.mirror(t, repoID, mirrorID)
+			if m.Freshness.Unix() != 1700000000 {
+				t.Errorf("got freshness %v, want the repomd revision 1700000000", m.Freshness)
+			}
+		})
+	}
+}
+
+// primaryPath returns the URL path of the fixture's primary file under dir.
+func primaryPath(t *testing.T, dir string) string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", dir, "repodata", "*-primary.xml.*"))
+	if err != nil || len(names) != 1 {
+		t.Fatalf("got %v %v, want one primary", names, err)
+	}
+	return dir + "/repodata/" + filepath.Base(names[0])
+}
+
+func TestRefreshUnchanged(t *testing.T) {
+	tests := []struct {
+		name   string
+		typ    string
+		dir    string
+		index  func(t *testing.T) string
+		noCond bool
+		// downloads of the index after the second and the forced third refresh
+		want2, want3 int
+	}{
+		{"deb 304", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, false, 1, 2},
+		{"deb same checksum", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, 2, 3},
+		{"rpm 304", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, false, 1, 2},
+		{"rpm same primary checksum", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, true, 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.noCond = tt.noCond
+			f := newFixture(t, Options{})
+			_, mirrorID := f.addMirror(t, tt.typ, ts.URL+tt.dir)
+			index := tt.index(t)
+			if s := f.refresh(t, Request{}); s.Changed != 1 {
+				t.Fatalf("first refresh: got %+v, want 1 changed", s)
+			}
+			before := f.packages(t, mirrorID)
+			if s := f.refresh(t, Request{}); s.Unchanged != 1 || s.Changed != 0 || s.Packages != 0 {
+				t.Errorf("second refresh: got %+v, want 1 unchanged", s)
+			}
+			if got := ts.downloads(index); got != tt.want2 {
+				t.Errorf("after second refresh: got %d index downloads, want %d", got, tt.want2)
+			}
+			s := f.refresh(t, Request{Force: true})
+			if s.Changed != 1 || len(s.Results) != 1 || s.Results[0].SetDiff {
+				t.Errorf("forced refresh: got %+v, want 1 changed with the same package set", s)
+			}
+			if got := ts.downloads(index); got != tt.want3 {
+				t.Errorf("after forced refresh: got %d index downloads, want %d", got, tt.want3)
+			}
+			if diff := cmp.Diff(before, f.packages(t, mirrorID)); diff != "" {
+				t.Errorf("packages changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRefreshFailures(t *testing.T) {
+	html := []byte("<html><body>Welcome to our mirror</body></html>")
+	primary, err := os.ReadFile(filepath.Join("testdata", primaryPath(t, rpmDir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := bytes.Clone(primary)
+	corrupt[len(corrupt)/2] ^= 0xff
+	tests := []struct {
+		name     string
+		typ, dir string
+		break_   func(t *testing.T, ts *testServer)
+		opts     Options
+		want     string
+		wantErr  error
+	}{
+		{"deb all 404", "deb", debDir, func(t *testing.T, ts *testServer) {
+			for _, n := range debIndexes {
+				ts.set(debDir+"/"+n, notFound)
+			}
+		}, Options{}, "no Packages index", ErrNotFound},
+		{"deb html as xz", "deb", debDir, func(t *testing.T, ts *testServer) { ts.set(debDir+"/Packages.xz", serveBytes(html)) },
+			Options{}, "xz", nil},
+		{"deb html as plain", "deb", debDir, func(t *testing.T, ts *testServer) {
+			for _, n := range debIndexes[:3] {
+				ts.set(debDir+"/"+n, notFound)
+			}
+			ts.set(debDir+"/Packages", serveBytes(html))
+		}, Options{}, "no packages found", errNoPackages},
+		{"deb server error", "deb", debDir, func(t *testing.T, ts *testServer) {
+			ts.set(debDir+"/Packages.xz", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 503) })
+		}, Options{}, "503", nil},
+		{"deb too large", "deb", debDir, nil, Options{MaxDecompressed: 200}, "size limit", ErrTooLarge},
+		{"rpm no repomd", "rpm", rpmDir, func(t *testing.T, ts *testServer) { ts.set(rpmDir+"/repodata/repomd.xml", notFound) },
+			Options{}, "404", ErrNotFound},
+		{"rpm garbage repomd", "rpm", rpmDir, func(t *testing.T, ts *testServer) { ts.set(rpmDir+"/repodata/repomd.xml", serveBytes(html)) },
+			Options{}, "root element is <html>", nil},
+		{"rpm checksum mismatch", "rpm", rpmDir, func(t *testing.T, ts *testServer) { ts.set(primaryPath(t, rpmDir), serveBytes(corrupt)) },
+			Options{}, "checksum mismatch", ErrChecksum},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			if tt.break_ != nil {
+				tt.break_(t, ts)
+			}
+			f := newFixture(t, tt.opts)
+			repoID, mirrorID := f.addMirror(t, tt.typ, ts.URL+tt.dir)
+			for i := 1; i <= 2; i++ {
+				s := f.refresh(t, Request{})
+				if s.Failed != 1 || len(s.Results) != 1 {
+					t.Fatalf("refresh %d: got %+v, want 1 failed", i, s)
+				}
+				res := s.Results[0]
+				if !strings.Contains(res.Err.Error(), tt.want) || (tt.wantErr != nil && !errors.Is(res.Err, tt.wantErr)) {
+					t.Errorf("got error %v, want one containing %q (is %v)", res.Err, tt.want, tt.wantErr)
+				}
+				m := f.mirror(t, repoID, mirrorID)
+				if m.FailCount != i || m.LastError != res.Err.Error() || !m.Enabled {
+					t.Errorf("refresh %d: got fail_count %d last_error %q enabled %v, want %d, the reason, enabled",
+						i, m.FailCount, m.LastError, m.Enabled, i)
+				}
+			}
+			if tt.break_ == nil {
+				return
+			}
+			ts.mu.Lock()
+			clear(ts.override)
+			ts.mu.Unlock()
+			if s := f.refresh(t, Request{}); s.Changed != 1 {
+				t.Fatalf("after repair: got %+v, want 1 changed", s)
+			}
+			if m := f.mirror(t, repoID, mirrorID); m.FailCount != 0 || m.LastError != "" {
+				t.Errorf("after repair: got fail_count %d last_error %q, want 0 and ''", m.FailCount, m.LastError)
+			}
+		})
+	}
+}
+
+func TestRefreshDisablesAfterMaxFailures(t *testing.T) {
+	ts := newTestServer(t)
+	ts.set(rpmDir+"/repodata/repomd.xml", notFound)
+	f := newFixture(t, Options{MaxFailures: 3})
+	repoID, mirrorID := f.addMirror(t, "rpm", ts.URL+rpmDir)
+	_, goodID := f.addMirror(t, "deb", ts.URL+debDir)
+	for i := 1; i <= 3; i++ {
+		s := f.refresh(t, Request{})
+		if s.Mirrors != 2 || s.Failed != 1 || s.Changed+s.Unchanged != 1 {
+			t.Fatalf("refresh %d: got %+v, want 2 mirrors, one failed, one fine", i, s)
+		}
+		for _, r := range s.Results {
+			if r.MirrorID == mirrorID && r.Disabled != (i == 3) {
+				t.Errorf("refresh %d: got disabled %v, want %v", i, r.Disabled, i == 3)
+			}
+		}
+	}
+	if m := f.mirror(t, repoID, mirrorID); m.Enabled || m.FailCount != 3 {
+		t.Errorf("got enabled %v fail_count %d, want disabled after 3", m.Enabled, m.FailCount)
+	}
+	s := f.refresh(t, Request{})
+	if s.Mirrors != 1 || s.Results[0].MirrorID != goodID {
+		t.Errorf("got %+v, want only the good mirror refreshed", s)
+	}
+}
+
+func TestRefreshFileURLAndProgress(t *testing.T) {
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, Options{Concurrency: 2})
+	f.addMirror(t, "deb", "file://"+abs+debDir)
+	f.addMirror(t, "rpm", "file://"+abs+zstDir)
+	f.addMirror(t, "arch", "file://"+abs+"/none")
+	var calls []int
+	progress := func(done, total int, url string) {
+		if total != 3 || !strings.HasPrefix(url, "file://") {
+			t.Errorf("got progress total %d url %q, want 3 and a file url", total, url)
+		}
+		calls = append(calls, done)
+	}
+	s := f.refresh(t, Request{Progress: progress})
+	if s.Changed != 2 || s.Skipped != 1 || s.Packages != len(wantDeb)+len(wantRPM) {
+		t.Errorf("got %+v, want 2 changed, 1 skipped", s)
+	}
+	if !slices.Equal(calls, []int{1, 2, 3}) {
+		t.Errorf("got progress calls %v, want [1 2 3]", calls)
+	}
+	if s := f.refresh(t, Request{}); s.Unchanged != 2 {
+		t.Errorf("second refresh: got %+v, want 2 unchanged", s)
+	}
+}
+
+func TestRefreshCanceled(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(t, Options{})
+	repoID, mirrorID := f.addMirror(t, "deb", ts.URL+debDir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.ref.Refresh(ctx, Request{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+	if m := f.mirror(t, repoID, mirrorID); m.FailCount != 0 {
+		t.Errorf("got fail_count %d, want 0: shutting down is not the mirror's fault", m.FailCount)
+	}
+}
