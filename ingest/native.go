@@ -98,10 +98,8 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 	if r.Agent == "" {
 		r.Agent = "native/1"
 	}
-	for _, req := range []struct{ name, val string }{{"hostname", r.Hostname}, {"os", r.OS}, {"kernel", r.Kernel}, {"arch", r.Arch}} {
-		if req.val == "" {
-			return r, nil, &ParseError{Field: req.name, Msg: "missing or empty"}
-		}
+	if err := checkHost(r, "hostname", "missing or empty"); err != nil {
+		return r, nil, err
 	}
 	var warn []string
 	if in.Packages != nil {

@@ -35,6 +35,23 @@ func decodeKernel(s string) string {
 // normalizeHostname lower-cases and trims the host name.
 func normalizeHostname(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// checkHost checks the host fields every report needs; hostField is the protocol's name for
+// the host name, missing the message for an absent field.
+func checkHost(r store.HostReport, hostField, missing string) error {
+	for _, req := range []struct{ name, val string }{{hostField, r.Hostname}, {"os", r.OS}, {"kernel", r.Kernel}, {"arch", r.Arch}} {
+		if req.val == "" {
+			return &ParseError{Field: req.name, Msg: missing}
+		}
+		if len(req.val) > 255 {
+			return &ParseError{Field: req.name, Msg: "longer than 255 bytes"}
+		}
+	}
+	if strings.ContainsFunc(r.Hostname, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '/' }) {
+		return &ParseError{Field: hostField, Msg: fmt.Sprintf("%q is not a host name", clip(r.Hostname))}
+	}
+	return nil
+}
+
 // knownPackageTypes are the package types a report may carry.
 var knownPackageTypes = map[string]bool{"deb": true, "rpm": true, "arch": true, "gentoo": true, "apk": true}
 

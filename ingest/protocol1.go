@@ -70,10 +70,8 @@ func ParseProtocol1(f Protocol1Fields) (store.HostReport, []string, error) {
 		Reboot:   strings.EqualFold(strings.TrimSpace(f["reboot"]), "true"),
 		Agent:    "patchman-client/1",
 	}
-	for _, req := range []struct{ name, val string }{{"host", r.Hostname}, {"os", r.OS}, {"kernel", r.Kernel}, {"arch", r.Arch}} {
-		if req.val == "" {
-			return r, nil, &ParseError{Field: req.name, Msg: "missing or empty"}
-		}
+	if err := checkHost(r, "host", "missing or empty"); err != nil {
+		return r, nil, err
 	}
 	var warn []string
 	var err error

@@ -33,6 +33,8 @@ func TestProtocol1Host(t *testing.T) {
 		{"empty repos keeps host repos", map[string]string{"repos": "\n"}, func(r store.HostReport) (any, any) { return r.Repos == nil, true }, ""},
 		{"hook run: no repos, no updates => updates kept", nil, func(r store.HostReport) (any, any) { return r.Updates == nil, true }, ""},
 		{"missing host", map[string]string{"host": " "}, nil, "host"},
+		{"host with space", map[string]string{"host": "a b.example.org"}, nil, "host"},
+		{"overlong os", map[string]string{"os": strings.Repeat("x", 300)}, nil, "os"},
 		{"missing os", map[string]string{"os": ""}, nil, "os"},
 		{"missing kernel", map[string]string{"kernel": ""}, nil, "kernel"},
 		{"missing arch", map[string]string{"arch": ""}, nil, "arch"},

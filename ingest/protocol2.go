@@ -112,10 +112,8 @@ func ParseProtocol2(body []byte) (store.HostReport, []string, error) {
 		Reboot:   jsonTrue(in.RebootRequired),
 		Agent:    "patchman-client/2",
 	}
-	for _, req := range []struct{ name, val string }{{"hostname", r.Hostname}, {"os", r.OS}, {"kernel", r.Kernel}, {"arch", r.Arch}} {
-		if req.val == "" {
-			return r, nil, &ParseError{Field: req.name, Msg: "This field is required."}
-		}
+	if err := checkHost(r, "hostname", "This field is required."); err != nil {
+		return r, nil, err
 	}
 	var warn []string
 	for i, p := range in.Packages {
