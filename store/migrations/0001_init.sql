@@ -164,9 +164,19 @@ CREATE TABLE computations (
     dirty          INTEGER  NOT NULL DEFAULT 1,
     security_count INTEGER  NOT NULL DEFAULT 0,
     bugfix_count   INTEGER  NOT NULL DEFAULT 0,
+    generation     INTEGER  NOT NULL DEFAULT 0,   -- bumped whenever dirty is set to 1, see trigger
     UNIQUE (package_set_id, repo_set_id, mode, os_group_id)
 );
 CREATE INDEX computations_dirty ON computations(dirty) WHERE dirty = 1;
+
+-- Any "SET dirty = 1" (even on a row that is already dirty) bumps the generation, so a result
+-- computed from inputs read before that moment cannot clear the flag: SaveComputations only
+-- clears dirty when the generation it read is still current.
+CREATE TRIGGER computations_generation AFTER UPDATE OF dirty ON computations
+WHEN NEW.dirty = 1
+BEGIN
+    UPDATE computations SET generation = generation + 1 WHERE id = NEW.id;
+END;
 
 CREATE TABLE computed_updates (
     computation_id INTEGER NOT NULL REFERENCES computations(id) ON DELETE CASCADE,

@@ -1,0 +1,234 @@
+package updates
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"patchward/store"
+)
+
+// Input is what Find needs for one computation.
+type Input struct {
+	Installed []store.Package
+	Repos     []Repo
+}
+
+// Repo is one of the computation's repositories.
+type Repo struct {
+	ID       int64
+	Priority int // higher wins: apt pin, or the negated yum/dnf/zypper priority
+	Security bool
+	Enabled  bool
+	// Packages must be sorted by Name (store.ComputationInput delivers them so; SortByName
+	// sorts a hand-built list). Find binary-searches it instead of indexing 60,000 packages
+	// per computation.
+	Packages []store.Package
+}
+
+// SortByName sorts pkgs the way Repo.Packages must be sorted.
+func SortByName(pkgs []store.Package) {
+	slices.SortFunc(pkgs, func(a, b store.Package) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// InputFrom converts the store's loaded input; the package slices are shared, not copied.
+func InputFrom(in store.ComputationInput) Input {
+	out := Input{Installed: in.Installed, Repos: make([]Repo, len(in.Repos))}
+	for i, r := range in.Repos {
+		out.Repos[i] = Repo{ID: r.ID, Priority: r.Priority, Security: r.Security, Enabled: r.Enabled, Packages: r.Packages}
+	}
+	return out
+}
+
+// candidate is one version offered for an installed package, with what the repos say about it.
+type candidate struct {
+	pkg      store.Package
+	priority int  // the highest priority of the enabled repos offering it
+	security bool // whether any of them is a security repo
+	repo     Repo // the best of them: security first, then priority, then lowest id
+}
+
+// Find returns the updates for one computation, ordered by old package id.
+//
+// For each installed package (when a name is installed in several versions, as rpm's
+// installonly kernels are, only the highest is considered) the candidates are the packages of
+// enabled repos with the same type and name and a compatible arch (see archCompatible). Repo
+// priorities decide before versions do, as the package managers do it:
+//
+//   - deb, like apt's candidate selection: among the versions newer than the installed one, the
+//     highest priority wins, then the highest version; the installed version keeps its place
+//     when its own repos' priority is higher. So a backports pin 100 never replaces a version
+//     installed from main (500), but a version installed from backports follows backports.
+//   - rpm and the rest, like dnf's priority masking: only the best-priority repos offering the
+//     name at all count (the installed version's repos included), and the highest version
+//     among them is taken. So a better (negated) yum priority masks newer versions elsewhere.
+//
+// If the installed version is in no repo, its own priority plays no part. The winner is an
+// update when it is newer than the installed version; it is a security update when any repo
+// offering exactly it is a security repo, and its repo is the best repo offering it (security
+// first, then priority, then lowest id).
+func Find(in Input) []store.ComputedUpdate {
+	var out []store.ComputedUpdate
+	highest := highestInstalled(in.Installed)
+	for _, inst := range in.Installed {
+		if highest[inst.ID] != inst.ID {
+			continue
+		}
+		if u, ok := findOne(inst, in.Repos); ok {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.ComputedUpdate) int { return cmp.Compare(a.OldPackageID, b.OldPackageID) })
+	return out
+}
+
+type nameArch struct{ typ, name, arch string }
+
+// highestInstalled maps each installed package id to the id of the highest installed version
+// with the same type, name and arch.
+func highestInstalled(installed []store.Package) map[int64]int64 {
+	best := make(map[nameArch]store.Package, len(installed))
+	for _, p := range installed {
+		k := nameArch{p.Type, p.Name, p.Arch}
+		if b, ok := best[k]; !ok || Compare(p.PackageKey, b.PackageKey) > 0 {
+			best[k] = p
+		}
+	}
+	out := make(map[int64]int64, len(installed))
+	for _, p := range installed {
+		out[p.ID] = best[nameArch{p.Type, p.Name, p.Arch}].ID
+	}
+	return out
+}
+
+func findOne(inst store.Package, repos []Repo) (store.ComputedUpdate, bool) {
+	cands, instPrio, instKnown := candidates(inst, repos)
+	if inst.Type == "deb" {
+		// apt never considers versions older than the installed one (below pin 1000), so
+		// they cannot mask newer ones as they do in dnf's priority contest.
+		cands = slices.DeleteFunc(cands, func(c candidate) bool { return Compare(c.pkg.PackageKey, inst.PackageKey) <= 0 })
+	}
+	if len(cands) == 0 {
+		return store.ComputedUpdate{}, false
+	}
+	top := cands[0].priority
+	for _, c := range cands[1:] {
+		top = max(top, c.priority)
+	}
+	if instKnown && instPrio > top {
+		return store.ComputedUpdate{}, false // the installed version's repo outranks every other version
+	}
+	win := -1
+	for i, c := range cands {
+		if c.priority == top && (win < 0 || Compare(c.pkg.PackageKey, cands[win].pkg.PackageKey) > 0) {
+			win = i
+		}
+	}
+	w := cands[win]
+	if Compare(w.pkg.PackageKey, inst.PackageKey) <= 0 {
+		return store.ComputedUpdate{}, false
+	}
+	return store.ComputedUpdate{OldPackageID: inst.ID, NewPackageID: w.pkg.ID, RepoID: w.repo.ID, Security: w.security}, true
+}
+
+// candidates collects the other versions offered for inst, one per distinct package, and the
+// priority of the installed version: the highest priority of the repos containing it exactly
+// (known is false when none does).
+func candidates(inst store.Package, repos []Repo) (cands []candidate, instPrio int, known bool) {
+	for _, r := range repos {
+		if !r.Enabled {
+			continue
+		}
+		lo, _ := slices.BinarySearchFunc(r.Packages, inst.Name, func(p store.Package, name string) int {
+			return strings.Compare(p.Name, name)
+		})
+		for _, p := range r.Packages[lo:] {
+			if p.Name != inst.Name {
+				break
+			}
+			if p.PackageKey == inst.PackageKey {
+				if !known || r.Priority > instPrio {
+					instPrio, known = r.Priority, true
+				}
+				continue
+			}
+			if eligible(inst, p) {
+				cands = addCandidate(cands, p, r)
+			}
+		}
+	}
+	return cands, instPrio, known
+}
+
+// eligible reports whether p may replace inst: same type, compatible arch, and not a Gentoo
+// live ebuild (9999).
+func eligible(inst, p store.Package) bool {
+	if p.Type != inst.Type || !archCompatible(inst.Type, inst.Arch, p.Arch) {
+		return false
+	}
+	if p.Type == "gentoo" && strings.HasPrefix(p.Version, "9999") {
+		return false
+	}
+	return true
+}
+
+// archCompatible reports whether the package manager upgrades an installed package of arch
+// have into one of arch want. Architecture-independent packages may switch with the native
+// arch (apt treats foo:amd64 and foo:all as the same package; dnf replaces noarch with x86_64
+// and back; pacman's any likewise), but two different machine arches never cross (i686 and
+// x86_64 multilib packages stay apart).
+func archCompatible(typ, have, want string) bool {
+	if have == want {
+		return !isSourceArch(want)
+	}
+	var indep string
+	switch typ {
+	case "deb":
+		indep = "all"
+	case "rpm":
+		indep = "noarch"
+	case "arch":
+		indep = "any"
+	default:
+		return false
+	}
+	if isSourceArch(have) || isSourceArch(want) {
+		return false
+	}
+	return have == indep || want == indep
+}
+
+func isSourceArch(a string) bool { return a == "src" || a == "nosrc" || a == "source" }
+
+// addCandidate records that repo r offers p, merging with an earlier repo offering the same
+// package: the candidate's priority is the best of its repos', it is security if any of them
+// is, and its repo is the best one.
+func addCandidate(cands []candidate, p store.Package, r Repo) []candidate {
+	for i := range cands {
+		c := &cands[i]
+		if c.pkg.PackageKey != p.PackageKey {
+			continue
+		}
+		c.priority = max(c.priority, r.Priority)
+		c.security = c.security || r.Security
+		if betterRepo(r, c.repo) {
+			c.repo = r
+		}
+		return cands
+	}
+	return append(cands, candidate{pkg: p, priority: r.Priority, security: r.Security, repo: r})
+}
+
+// betterRepo orders the repos offering one package as Patchman's find_best_repo does: a
+// security repo first, then the higher priority, then the lower id for a stable answer.
+func betterRepo(a, b Repo) bool {
+	if a.Security != b.Security {
+		return a.Security
+	}
+	if a.Priority != b.Priority {
+		return a.Priority > b.Priority
+	}
+	return a.ID < b.ID
+}

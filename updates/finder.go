@@ -1,0 +1,175 @@
+package updates
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"patchward/store"
+)
+
+// Summary describes one update-finding run.
+type Summary struct {
+	Computations int // computations recomputed and saved
+	Updates      int // updates found in them
+	Security     int // of which security updates
+	Stale        int // computations whose input changed while computing: still dirty
+	Took         time.Duration
+}
+
+// Finder recomputes computations: loads their input, runs Find and saves the result.
+type Finder struct {
+	db      *store.DB
+	log     *slog.Logger
+	workers int
+}
+
+// NewFinder returns a Finder computing on as many goroutines as GOMAXPROCS, with one writer.
+func NewFinder(db *store.DB, log *slog.Logger) *Finder {
+	return &Finder{db: db, log: log, workers: max(1, runtime.GOMAXPROCS(0))}
+}
+
+// FindDirty recomputes every dirty computation.
+func (f *Finder) FindDirty(ctx context.Context) (Summary, error) {
+	ids, err := f.db.DirtyComputations(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("find updates: %w", err)
+	}
+	return f.run(ctx, ids)
+}
+
+// FindAll recomputes dirty computations, or every computation when force is set.
+func (f *Finder) FindAll(ctx context.Context, force bool) (Summary, error) {
+	if force {
+		if err := f.db.MarkAllDirty(ctx); err != nil {
+			return Summary{}, fmt.Errorf("find updates: %w", err)
+		}
+	}
+	return f.FindDirty(ctx)
+}
+
+// FindForHost recomputes the host's computation if it is dirty or was never computed, so a
+// host page can show fresh results right after a report without a fleet-wide run.
+func (f *Finder) FindForHost(ctx context.Context, hostID int64) error {
+	cs, err := f.db.ComputationsForHosts(ctx, []int64{hostID})
+	if err != nil {
+		return fmt.Errorf("find updates for host %d: %w", hostID, err)
+	}
+	var ids []int64
+	for _, c := range cs {
+		if c.Dirty || c.Computed.IsZero() {
+			ids = append(ids, c.ID)
+		}
+	}
+	if _, err := f.run(ctx, ids); err != nil {
+		return fmt.Errorf("find updates for host %d: %w", hostID, err)
+	}
+	return nil
+}
+
+// run computes ids on f.workers goroutines sharing one InputCache, and saves the results from
+// a single goroutine in batches: SQLite has one writer anyway, and one transaction per batch
+// instead of per computation keeps a 10,000-computation run from being commit-bound.
+// A computation that fails is logged and skipped so one bad row cannot stall the fleet.
+func (f *Finder) run(ctx context.Context, ids []int64) (Summary, error) {
+	start := time.Now()
+	var sum Summary
+	if len(ids) == 0 {
+		return sum, nil
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cache := f.db.NewInputCache()
+	jobs := make(chan int64)
+	results := make(chan store.ComputationResult, 4*f.workers)
+	var mu sync.Mutex
+	var failed int
+	var firstErr error
+	fail := func(id int64, err error) {
+		if ctx.Err() != nil {
+			return // cancelled: the run's error says so once
+		}
+		f.log.Error("find updates", "computation_id", id, "err", err)
+		mu.Lock()
+		defer mu.Unlock()
+		if failed++; firstErr == nil {
+			firstErr = err
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(f.workers, len(ids)) {
+		wg.Go(func() {
+			for id := range jobs {
+				in, err := cache.ComputationInput(ctx, id)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // deleted since it was listed
+				} else if err != nil {
+					fail(id, err)
+					continue
+				}
+				results <- in.Result(Find(InputFrom(in)))
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for _, id := range ids {
+			select {
+			case jobs <- id:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var saveErr error
+	for r := range results {
+		batch := []store.ComputationResult{r}
+	drain:
+		for len(batch) < 256 {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		if saveErr != nil {
+			continue // keep draining so the workers can finish
+		}
+		stale, err := f.db.SaveComputations(ctx, batch)
+		if err != nil {
+			saveErr = err
+			cancel()
+			continue
+		}
+		sum.Stale += stale
+		for _, b := range batch {
+			sum.Computations++
+			sum.Updates += len(b.Updates)
+			for _, u := range b.Updates {
+				if u.Security {
+					sum.Security++
+				}
+			}
+		}
+	}
+	sum.Took = time.Since(start)
+	switch {
+	case saveErr != nil:
+		return sum, fmt.Errorf("find updates: %w", saveErr)
+	case parent.Err() != nil:
+		return sum, fmt.Errorf("find updates: %w", parent.Err())
+	case failed > 0:
+		return sum, fmt.Errorf("find updates: %d of %d computations failed, first: %w", failed, len(ids), firstErr)
+	}
+	return sum, nil
+}
