@@ -1,11 +1,191 @@
-// Package ui is patchward's people-facing side: the server-rendered web UI and the JSON API.
+// Package ui is patchward's people-facing side: the server-rendered web UI (templ + htmx),
+// login and sessions.
 package ui
 
-import "time"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"patchward/assets"
+	"patchward/store"
+)
 
 // Options configures the web UI.
 type Options struct {
 	SessionTTL    time.Duration `koanf:"session_ttl"`
 	SecureCookies bool          `koanf:"secure_cookies"`
 	StaleDays     int           `koanf:"stale_days"`
+}
+
+// Actions are the jobs a person can start from the UI. main wires them to the real jobs; a
+// nil field makes the matching button answer "not available" instead of failing.
+type Actions struct {
+	RefreshRepo    func(ctx context.Context, repoID int64) error
+	FindUpdates    func(ctx context.Context) error
+	ProcessReports func(ctx context.Context) error
+}
+
+// actionTimeout bounds a job started from a button; it stays below the server's write timeout
+// so the person always gets an answer.
+const actionTimeout = 100 * time.Second
+
+// server holds what every UI handler needs.
+type server struct {
+	db       *store.DB
+	opts     Options
+	log      *slog.Logger
+	act      Actions
+	throttle *throttle
+}
+
+// Handler returns the web UI: pages, login and the static files, behind session
+// authentication, cross-origin (CSRF) protection and security headers.
+func Handler(db *store.DB, opts Options, log *slog.Logger, act Actions) http.Handler {
+	return newServer(db, opts, log, act).routes()
+}
+
+func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *server {
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 7 * 24 * time.Hour
+	}
+	if opts.StaleDays <= 0 {
+		opts.StaleDays = 14
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now)}
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+assets.Prefix, assets.Handler())
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+
+	mux.Handle("GET /{$}", s.auth(s.dashboard))
+	mux.Handle("GET /hosts", s.auth(s.hosts))
+	mux.Handle("GET /hosts/{name}", s.auth(s.host))
+	mux.Handle("GET /repos", s.auth(s.repos))
+	mux.Handle("POST /repos/{id}/security", s.operator(s.toggleSecurity))
+	mux.Handle("POST /repos/{id}/refresh", s.operator(s.refreshRepo))
+	mux.Handle("POST /actions/find-updates", s.operator(s.findUpdates))
+	mux.Handle("POST /actions/process-reports", s.operator(s.processReports))
+	mux.Handle("/", s.auth(s.notFound))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// csp allows only our own files: no inline script or style, no framing. img-src allows data:
+// because Pico draws its form icons as data: SVGs.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// render writes a component only after it rendered completely, so a template error becomes a
+// clean 500 instead of half a page under a 200.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// serverError logs err with the request and shows the person a generic message.
+func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the client went away; nothing to tell anyone
+	}
+	s.log.Error("ui request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. The details are in the server log.")
+}
+
+// errorPage renders a status page; if even that fails it falls back to plain text.
+func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	var buf bytes.Buffer
+	p := s.page(r, http.StatusText(status), "")
+	if err := errorView(p, status, msg).Render(r.Context(), &buf); err != nil {
+		http.Error(w, msg, status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "There is nothing at this address.")
+}
+
+// page is what the layout needs on every page.
+type page struct {
+	Title  string
+	Nav    string // "dashboard", "hosts", "repos"
+	User   store.User
+	Now    time.Time
+	Flash  string
+	Error  bool // Flash reports a failure
+	Path   string
+	CanAct bool // the user may press buttons that change things
+}
+
+func (s *server) page(r *http.Request, title, nav string) page {
+	u, _ := userFrom(r.Context())
+	p := page{Title: title, Nav: nav, User: u, Now: s.db.Now(), Path: r.URL.Path, CanAct: canAct(u)}
+	p.Flash, p.Error = flashMessage(r.URL.Query().Get("msg"))
+	return p
+}
+
+// flashes are the only messages a redirect may ask for (?msg=key): a whitelist, so nothing a
+// link carries is ever echoed into the page.
+var flashes = map[string]struct {
+	text string
+	err  bool
+}{
+	"security-on":        {"Repository marked as security. Affected hosts are recomputed at the next update run.", false},
+	"security-off":       {"Repository no longer marked as security. Affected hosts are recomputed at the next update run.", false},
+	"refreshed":          {"Repository refreshed.", false},
+	"refresh-failed":     {"Refreshing the repository failed. The details are in the server log.", true},
+	"updates-found":      {"Update finding finished.", false},
+	"updates-failed":     {"Update finding failed. The details are in the server log.", true},
+	"reports-processed":  {"Pending reports processed.", false},
+	"reports-failed":     {"Processing reports failed. The details are in the server log.", true},
+	"action-unavailable": {"This action is not available on this server.", true},
+}
+
+func flashMessage(key string) (string, bool) {
+	f, ok := flashes[key]
+	if !ok {
+		return "", false
+	}
+	return f.text, f.err
 }

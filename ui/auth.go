@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"patchward/store"
+)
+
+// sessionCookie is the name of the cookie holding the session token.
+const sessionCookie = "patchward_session"
+
+type userKey struct{}
+
+func userFrom(ctx context.Context) (store.User, bool) {
+	u, ok := ctx.Value(userKey{}).(store.User)
+	return u, ok
+}
+
+// canAct reports whether u may change things (toggle flags, start jobs); viewers only look.
+func canAct(u store.User) bool { return u.Role == "admin" || u.Role == "operator" }
+
+// sessionUser returns the user of the request's session cookie, if any.
+func (s *server) sessionUser(r *http.Request) (store.User, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return store.User{}, store.ErrNotFound
+	}
+	return s.db.SessionUser(r.Context(), c.Value)
+}
+
+// auth lets only requests with a valid session through. A page request without one is sent
+// to the login form (coming back afterwards); anything else gets 401, since a form post or an
+// htmx call cannot usefully follow a redirect to a login page.
+func (s *server) auth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.sessionUser(r)
+		if errors.Is(err, store.ErrNotFound) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", "/login")
+			}
+			http.Error(w, "login required", http.StatusUnauthorized)
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+// operator is auth plus the requirement that the user may change things.
+func (s *server) operator(next http.HandlerFunc) http.Handler {
+	return s.auth(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := userFrom(r.Context()); !canAct(u) {
+			s.errorPage(w, r, http.StatusForbidden, "Your account may look but not change anything.")
+			return
+		}
+		next(w, r)
+	})
+}
+
+// safeNext returns where to go after login: a local path only, never another site
+// ("//evil.example" and "/\evil.example" are protocol-relative to browsers).
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: behind a proxy all clients
+// share the proxy's counter, which errs on the safe side.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, err := s.sessionUser(r); err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, loginView(s.page(r, "Log in", ""), loginData{Next: next}))
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	name, password := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
+	d := loginData{Next: safeNext(r.PostForm.Get("next")), Username: name}
+	ip, account := "ip:"+clientIP(r), "user:"+strings.ToLower(name)
+	if wait := s.throttle.wait(ip, account); wait > 0 {
+		d.Error = "Too many failed attempts. Try again in " + waitText(wait) + "."
+		s.render(w, r, http.StatusTooManyRequests, loginView(s.page(r, "Log in", ""), d))
+		return
+	}
+	u, err := s.db.Authenticate(r.Context(), name, password)
+	if errors.Is(err, store.ErrNotFound) {
+		s.throttle.fail(ip, account)
+		s.log.Warn("login failed", "user", name, "remote", clientIP(r))
+		d.Error = "Wrong user name or password."
+		s.render(w, r, http.StatusOK, loginView(s.page(r, "Log in", ""), d))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.throttle.succeed(account)
+	token, err := s.db.CreateSession(r.Context(), u.ID, s.opts.SessionTTL)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.db.Audit(r.Context(), u.Name, "login", "from "+clientIP(r)); err != nil {
+		s.log.Error("audit login", "user", u.Name, "err", err)
+	}
+	http.SetCookie(w, s.cookie(r, token, int(s.opts.SessionTTL.Seconds())))
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, s.cookie(r, "", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// cookie builds the session cookie; maxAge < 0 deletes it.
+func (s *server) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   s.opts.SecureCookies || r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	}
+}

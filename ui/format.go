@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ago says how long before now t was, in the largest sensible unit ("3 hours ago"); "never"
+// for a zero time.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		s = plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		s = plural(int(d/time.Hour), "hour")
+	case d < 60*24*time.Hour:
+		s = plural(int(d/(24*time.Hour)), "day")
+	case d < 730*24*time.Hour:
+		s = plural(int(d/(30*24*time.Hour)), "month")
+	default:
+		s = plural(int(d/(365*24*time.Hour)), "year")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// absTime is the exact time shown on hover and in machine-readable attributes.
+func absTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// isoTime is the datetime attribute of a <time> element.
+func isoTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// num formats a count with thin grouping for readability ("63 000").
+func num(n int) string {
+	s := strconv.Itoa(n)
+	if n < 10000 && n > -10000 {
+		return s
+	}
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i, c := range []byte(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, c)
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+func itoa(n int) string   { return strconv.Itoa(n) }
+func id64(n int64) string { return strconv.FormatInt(n, 10) }
+func pct(a, b int) string {
+	if b == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d", a*100/b)
+}
+
+// staleAfter turns the stale_days option into a duration.
+func staleAfter(days int) time.Duration { return time.Duration(days) * 24 * time.Hour }
+
+// orDash shows an en dash for an empty value.
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func boolStr(b bool) string { return strconv.FormatBool(b) }

@@ -1,0 +1,210 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"patchward/store"
+)
+
+// testNow is the store clock in UI tests.
+var testNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+const (
+	adminName, adminPassword   = "alice", "correct horse battery"
+	viewerName, viewerPassword = "victor", "viewer password"
+)
+
+// testEnv is a UI handler over a real database holding a small fleet.
+type testEnv struct {
+	db  *store.DB
+	srv *server
+	h   http.Handler
+	act *actionLog
+}
+
+// actionLog records which Actions the UI called.
+type actionLog struct{ refreshed, findUpdates, processReports int }
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "ui.db"), store.WithClock(func() time.Time { return testNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.CreateUser(ctx, adminName, adminPassword, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateUser(ctx, viewerName, viewerPassword, "viewer"); err != nil {
+		t.Fatal(err)
+	}
+	seedFleet(t, db)
+	env := &testEnv{db: db, act: &actionLog{}}
+	acts := Actions{
+		RefreshRepo:    func(context.Context, int64) error { env.act.refreshed++; return nil },
+		FindUpdates:    func(context.Context) error { env.act.findUpdates++; return nil },
+		ProcessReports: func(context.Context) error { env.act.processReports++; return nil },
+	}
+	env.srv = newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), acts)
+	env.h = env.srv.routes()
+	return env
+}
+
+// do sends one request through the handler; cookie may be nil.
+func (e *testEnv) do(t *testing.T, method, target string, form url.Values, cookie *http.Cookie, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, target, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// login logs in and returns the session cookie.
+func (e *testEnv) login(t *testing.T, name, password string) *http.Cookie {
+	t.Helper()
+	rec := e.do(t, http.MethodPost, "/login", url.Values{"username": {name}, "password": {password}}, nil, nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("login %s: got status %d, want 303", name, rec.Code)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == sessionCookie && c.Value != "" {
+			return c
+		}
+	}
+	t.Fatalf("login %s: no session cookie", name)
+	return nil
+}
+
+// page GETs target with cookie, requires a 200 and parses the HTML.
+func (e *testEnv) page(t *testing.T, target string, cookie *http.Cookie) *goquery.Document {
+	t.Helper()
+	rec := e.do(t, http.MethodGet, target, nil, cookie, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: got status %d, want 200; body:\n%s", target, rec.Code, rec.Body.String())
+	}
+	return parseHTML(t, rec)
+}
+
+func parseHTML(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func pkg(typ, name, arch, version, release string) store.PackageKey {
+	return store.PackageKey{Type: typ, Name: name, Arch: arch, Version: version, Release: release}
+}
+
+const (
+	debMain     = "http://deb.debian.org/debian/dists/bookworm/main/binary-amd64"
+	debSecurity = "http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64"
+	rockyBase   = "https://dl.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os"
+)
+
+// seedFleet builds a small fleet through the store's own write path: hosts from reports,
+// mirror contents from refreshes, and updates saved as update finding would.
+func seedFleet(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	debRepos := []store.ReportedRepo{
+		{Type: "deb", Name: "Debian bookworm main", Priority: 500, URLs: []string{debMain}},
+		{Type: "deb", Name: "Debian bookworm-security main", Priority: 500, URLs: []string{debSecurity}},
+	}
+	reports := []store.HostReport{
+		{Hostname: "web1.example.org", OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "6.1.0-26-amd64", Arch: "amd64",
+			Tags: []string{"web", "prod"}, Reboot: true, Repos: debRepos, Packages: []store.PackageKey{
+				pkg("deb", "openssl", "amd64", "3.0.11", "1~deb12u1"), pkg("deb", "bash", "amd64", "5.2.15", "2+b2"),
+				pkg("deb", "curl", "amd64", "7.88.1", "10+deb12u5")}},
+		{Hostname: "web2.example.org", OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "6.1.0-28-amd64", Arch: "amd64",
+			Tags: []string{"web"}, Repos: debRepos[:1], Packages: []store.PackageKey{
+				pkg("deb", "bash", "amd64", "5.2.15", "2+b2"), pkg("deb", "curl", "amd64", "7.88.1", "10+deb12u5")}},
+		{Hostname: "db1.example.net", OS: "Rocky Linux 9.4 (Blue Onyx)", Kernel: "5.14.0-427.13.1.el9_4.x86_64", Arch: "x86_64",
+			Received: testNow.Add(-30 * 24 * time.Hour),
+			Repos:    []store.ReportedRepo{{Type: "rpm", Name: "Rocky Linux 9 - BaseOS", Ident: "baseos", Priority: -99, URLs: []string{rockyBase}}},
+			Packages: []store.PackageKey{pkg("rpm", "bash", "x86_64", "5.1.8", "9.el9")}},
+	}
+	for _, r := range reports {
+		if _, err := db.ApplyHostReport(ctx, 0, r); err != nil {
+			t.Fatalf("apply %s: %v", r.Hostname, err)
+		}
+	}
+	mirrors, err := db.MirrorsToRefresh(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offered := map[string][]store.PackageKey{
+		debMain:     {pkg("deb", "bash", "amd64", "5.2.15", "2+b7"), pkg("deb", "zsh", "amd64", "5.9", "4+b1")},
+		debSecurity: {pkg("deb", "openssl", "amd64", "3.0.15", "1~deb12u1")},
+	}
+	for _, m := range mirrors {
+		if m.URL == rockyBase {
+			if _, err := db.MirrorFailed(ctx, m.ID, "GET repomd.xml: 503 Service Unavailable", 10); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		meta := store.MirrorMeta{Checksum: "sha256:" + m.URL, Freshness: testNow.Add(-50 * time.Hour)}
+		if _, err := db.SaveMirrorPackages(ctx, m.ID, offered[m.URL], meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	computeUpdates(t, db)
+}
+
+// computeUpdates stands in for update finding: in this fleet every repo package with the
+// name and arch of an installed one is newer.
+func computeUpdates(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := db.DirtyComputations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		in, err := db.ComputationInput(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ups []store.ComputedUpdate
+		for _, old := range in.Installed {
+			for _, r := range in.Repos {
+				for _, p := range r.Packages {
+					if p.Name == old.Name && p.Arch == old.Arch && p.ID != old.ID {
+						ups = append(ups, store.ComputedUpdate{OldPackageID: old.ID, NewPackageID: p.ID, RepoID: r.ID, Security: r.Security})
+					}
+				}
+			}
+		}
+		if err := db.SaveComputation(ctx, in.Result(ups)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
