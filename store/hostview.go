@@ -353,3 +353,50 @@ func (db *DB) HostPackages(ctx context.Context, hostID int64) ([]PackageKey, err
 	}
 	return pkgs, nil
 }
+
+// HostFacets are the values the host list can be filtered by, for the filter form.
+type HostFacets struct {
+	OS     []string // OS groups and OS variants that hosts have
+	Tags   []string
+	Arches []string
+}
+
+// HostFacets returns the distinct OS names, tags and architectures of all hosts, sorted.
+func (db *DB) HostFacets(ctx context.Context) (HostFacets, error) {
+	var f HostFacets
+	queries := []struct {
+		dst *[]string
+		q   string
+	}{
+		{&f.OS, `SELECT og.name FROM hosts h JOIN os_variants ov ON ov.id = h.os_variant_id
+			JOIN os_groups og ON og.id = ov.os_group_id
+			UNION SELECT ov.name FROM hosts h JOIN os_variants ov ON ov.id = h.os_variant_id ORDER BY 1`},
+		{&f.Tags, `SELECT DISTINCT tag FROM host_tags ORDER BY 1`},
+		{&f.Arches, `SELECT DISTINCT arch FROM hosts WHERE arch != '' ORDER BY 1`},
+	}
+	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range queries {
+			rows, err := tx.QueryContext(ctx, q.q)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					rows.Close()
+					return err
+				}
+				*q.dst = append(*q.dst, v)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return HostFacets{}, fmt.Errorf("host facets: %w", err)
+	}
+	return f, nil
+}
