@@ -105,10 +105,11 @@ func cleanTags(tags []string) []string {
 	return out
 }
 
-// quotedFields splits a line of single-quoted fields ('a' 'b' ”) as patchman-client writes
-// them. There is no escaping in that format, so a quote always ends a field.
-func quotedFields(line string) ([]string, error) {
-	var out []string
+// quotedFields splits a line of single-quoted fields ('a' 'b' '') as patchman-client writes
+// them. There is no escaping in that format, so a quote always ends a field. Fields are
+// appended to dst[:0] so that a caller parsing many lines reuses one slice.
+func quotedFields(dst []string, line string) ([]string, error) {
+	out := dst[:0]
 	s := strings.TrimSpace(line)
 	for s != "" {
 		if s[0] != '\'' {
@@ -119,7 +120,10 @@ func quotedFields(line string) ([]string, error) {
 			return nil, fmt.Errorf("unterminated quote in %q", clip(s))
 		}
 		out = append(out, s[1:1+end])
-		s = strings.TrimLeft(s[2+end:], " \t")
+		s = s[2+end:]
+		for s != "" && (s[0] == ' ' || s[0] == '\t') {
+			s = s[1:]
+		}
 	}
 	return out, nil
 }

@@ -106,8 +106,13 @@ func forLines(text string, fn func(n int, line string) error) error {
 // 'CATEGORY' 'REPO', ignored). An empty field gives nil: the host keeps its packages.
 func parsePackageLines(text string) ([]store.PackageKey, error) {
 	var out []store.PackageKey
+	if strings.TrimSpace(text) != "" {
+		out = make([]store.PackageKey, 0, strings.Count(text, "\n")+1)
+	}
+	var f []string
 	err := forLines(text, func(n int, line string) error {
-		f, err := quotedFields(line)
+		var err error
+		f, err = quotedFields(f, line)
 		if err != nil {
 			return &ParseError{Field: "packages", Line: n, Msg: err.Error()}
 		}
@@ -148,7 +153,7 @@ func parseRepoLines(text string, warn []string) ([]store.ReportedRepo, []string)
 }
 
 func repoFromFields(line string) (store.ReportedRepo, string) {
-	f, err := quotedFields(line)
+	f, err := quotedFields(nil, line)
 	if err != nil {
 		return store.ReportedRepo{}, err.Error()
 	}
@@ -186,7 +191,7 @@ func repoFromFields(line string) (store.ReportedRepo, string) {
 func parseModuleLines(text string, warn []string) ([]store.ReportedModule, []string) {
 	var out []store.ReportedModule
 	forLines(text, func(n int, line string) error {
-		f, err := quotedFields(line)
+		f, err := quotedFields(nil, line)
 		if err == nil && (len(f) < 6 || f[0] == "" || f[1] == "") {
 			err = fmt.Errorf("want at least 6 fields with name and stream in %q", clip(line))
 		}

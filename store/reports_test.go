@@ -102,7 +102,8 @@ func TestReports(t *testing.T) {
 func TestReportPayloadCorrupt(t *testing.T) {
 	db, _ := openIngestTestDB(t)
 	ctx := context.Background()
-	for _, payload := range [][]byte{[]byte("{not json"), {0x1f, 0x8b, 1, 2, 3}} {
+	for _, payload := range [][]byte{[]byte("{not json"), {0x1f, 0x8b, 1, 2, 3}, []byte("PWR1\n{}\n2\na\tb\n"),
+		[]byte("PWR1\n{}\n99\n"), []byte("PWR1\n{\n")} {
 		res, err := db.write.Exec(`INSERT INTO reports (received, protocol, status, payload) VALUES (?, '1', 'pending', ?)`, db.Now(), payload)
 		if err != nil {
 			t.Fatal(err)
@@ -111,5 +112,35 @@ func TestReportPayloadCorrupt(t *testing.T) {
 		if _, err := db.ReportPayload(ctx, id); !errors.Is(err, ErrBadPayload) {
 			t.Errorf("payload %q: got %v, want ErrBadPayload", payload, err)
 		}
+	}
+}
+
+func TestReportPayloadRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		pkgs []PackageKey
+	}{
+		{"nil packages", nil},
+		{"empty packages", []PackageKey{}},
+		{"odd bytes", []PackageKey{
+			{Type: "rpm", Name: "a\tb", Arch: "x86_64", Epoch: "1", Version: `c:\path\t`, Release: "line\nbreak\\"},
+			{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2", Release: ""},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := HostReport{Hostname: "h", Packages: tt.pkgs, Repos: []ReportedRepo{}, Tags: []string{"t"}}
+			b, err := encodeReportPayload(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := decodeReportPayload(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(in, out); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

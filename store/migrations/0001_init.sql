@@ -34,8 +34,9 @@ CREATE TABLE api_keys (
     revoked  DATETIME
 );
 
--- Every upload that reached us. payload is the canonical report (JSON, see store.HostReport) so
--- processing never re-parses a wire format; raw keeps rejected bodies (truncated) for the UI.
+-- Every upload that reached us. payload is the canonical report (store.HostReport, gzip'd; see
+-- store.encodeReportPayload) so processing never re-parses a wire format; raw keeps rejected
+-- bodies (truncated) for the UI.
 CREATE TABLE reports (
     id          INTEGER  PRIMARY KEY,
     received    DATETIME NOT NULL,
