@@ -105,8 +105,8 @@ func cleanTags(tags []string) []string {
 	return out
 }
 
-// quotedFields splits a line of single-quoted fields ('a' 'b' ”) as patchman-client writes
-// them. There is no escaping in that format, so a quote always ends a field. Fields are
+// quotedFields splits a line of single-quoted fields, e.g. 'bash' '1' '5.2', as patchman-client
+// writes them. There is no escaping in that format, so a quote always ends a field. Fields are
 // appended to dst[:0] so that a caller parsing many lines reuses one slice.
 func quotedFields(dst []string, line string) ([]string, error) {
 	out := dst[:0]
