@@ -119,13 +119,20 @@ func background(r io.Reader) (io.Reader, func()) {
 	go func() {
 		buf := make([]byte, 256<<10)
 		for {
-			n, err := io.ReadFull(r, buf)
+			// Fill the chunk before handing it over: one pipe hand-off per 256 KiB, not per
+			// small read of the decoder.
+			n, err := 0, error(nil)
+			for n < len(buf) && err == nil {
+				var m int
+				m, err = r.Read(buf[n:])
+				n += m
+			}
 			if n > 0 {
 				if _, werr := pw.Write(buf[:n]); werr != nil {
 					return
 				}
 			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
+			if err == io.EOF {
 				pw.Close()
 				return
 			}

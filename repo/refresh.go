@@ -129,6 +129,7 @@ feed:
 type outcome struct {
 	unchanged bool
 	pkgs      []store.PackageKey
+	known     []int64 // nil, or ids parallel to pkgs from the lookahead (0 = new)
 	meta      store.MirrorMeta
 }
 
@@ -179,7 +180,7 @@ func (r *Refresher) record(ctx context.Context, m store.Mirror, out outcome, res
 		res.Status = StatusUnchanged
 		return r.db.MirrorUnchanged(ctx, m.ID, out.meta)
 	}
-	changed, err := r.db.SaveMirrorPackages(ctx, m.ID, out.pkgs, out.meta)
+	changed, err := r.db.SaveMirrorPackages(ctx, m.ID, out.pkgs, out.known, out.meta)
 	if err != nil {
 		return err
 	}

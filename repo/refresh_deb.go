@@ -36,17 +36,19 @@ func (r *Refresher) refreshDeb(ctx context.Context, m store.Mirror) (outcome, er
 		if meta.Checksum == m.Checksum {
 			return outcome{unchanged: true, meta: meta}, nil
 		}
-		pkgs, err := parseDeb(f.URL, f.Body, r.opts.MaxDecompressed)
+		la := newLookahead(ctx, r.db)
+		pkgs, err := parseDeb(f.URL, f.Body, r.opts.MaxDecompressed, la)
+		known := la.wait()
 		if err != nil {
 			return outcome{}, err
 		}
-		return outcome{pkgs: pkgs, meta: meta}, nil
+		return outcome{pkgs: pkgs, known: known, meta: meta}, nil
 	}
 	return outcome{}, fmt.Errorf("no Packages index at %s (tried %s): %w", base, strings.Join(debIndexes, ", "), ErrNotFound)
 }
 
 // parseDeb decompresses and parses a Packages index into package keys.
-func parseDeb(name string, body []byte, limit int64) ([]store.PackageKey, error) {
+func parseDeb(name string, body []byte, limit int64, la *lookahead) ([]store.PackageKey, error) {
 	r, done, err := decompress(name, body, limit)
 	if err != nil {
 		return nil, err
@@ -59,8 +61,10 @@ func parseDeb(name string, body []byte, limit int64) ([]store.PackageKey, error)
 	err = deb.ParsePackages(cr, func(p deb.Package) error {
 		e, v, rel := deb.SplitVersion(p.Version)
 		pkgs = append(pkgs, store.PackageKey{Type: "deb", Name: p.Name, Arch: p.Arch, Epoch: e, Version: v, Release: rel})
+		la.feed(pkgs, false)
 		return nil
 	})
+	la.feed(pkgs, true)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}

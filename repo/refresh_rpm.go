@@ -66,11 +66,13 @@ func (r *Refresher) refreshRPM(ctx context.Context, m store.Mirror) (outcome, er
 			return outcome{unchanged: true, meta: meta}, nil
 		}
 	}
-	pkgs, err := parsePrimary(pURL, pf.Body, r.opts.MaxDecompressed)
+	la := newLookahead(ctx, r.db)
+	pkgs, err := parsePrimary(pURL, pf.Body, r.opts.MaxDecompressed, la)
+	known := la.wait()
 	if err != nil {
 		return outcome{}, err
 	}
-	return outcome{pkgs: pkgs, meta: meta}, nil
+	return outcome{pkgs: pkgs, known: known, meta: meta}, nil
 }
 
 // resolveHref makes a data entry's location absolute: relative to its xml:base if it has
@@ -124,7 +126,7 @@ func verify(body []byte, want rpm.Checksum) error {
 }
 
 // parsePrimary decompresses and parses primary.xml into package keys.
-func parsePrimary(name string, body []byte, limit int64) ([]store.PackageKey, error) {
+func parsePrimary(name string, body []byte, limit int64, la *lookahead) ([]store.PackageKey, error) {
 	r, done, err := decompress(name, body, limit)
 	if err != nil {
 		return nil, err
@@ -133,8 +135,10 @@ func parsePrimary(name string, body []byte, limit int64) ([]store.PackageKey, er
 	var pkgs []store.PackageKey
 	err = rpm.ParsePrimary(r, func(p rpm.Package) error {
 		pkgs = append(pkgs, store.PackageKey{Type: "rpm", Name: p.Name, Arch: p.Arch, Epoch: p.Epoch, Version: p.Version, Release: p.Release})
+		la.feed(pkgs, false)
 		return nil
 	})
+	la.feed(pkgs, true)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}

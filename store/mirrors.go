@@ -63,7 +63,10 @@ func (db *DB) MirrorsToRefresh(ctx context.Context, repoID int64) ([]Mirror, err
 // changed, dirty flags on every computation that can see the mirror's repo. It reports whether
 // the package set changed. All of it is one transaction, so update finding never sees a mirror
 // whose packages and dirty flags disagree.
-func (db *DB) SaveMirrorPackages(ctx context.Context, mirrorID int64, pkgs []PackageKey, meta MirrorMeta) (changed bool, err error) {
+//
+// known is nil or parallel to pkgs: ids from KnownPackageIDs (0 = not known), which keeps the
+// write transaction down to inserting new packages.
+func (db *DB) SaveMirrorPackages(ctx context.Context, mirrorID int64, pkgs []PackageKey, known []int64, meta MirrorMeta) (changed bool, err error) {
 	err = db.withTx(ctx, func(tx *sql.Tx) error {
 		var repoID int64
 		if err := tx.QueryRowContext(ctx, `SELECT repo_id FROM mirrors WHERE id = ?`, mirrorID).Scan(&repoID); err != nil {
@@ -72,7 +75,7 @@ func (db *DB) SaveMirrorPackages(ctx context.Context, mirrorID int64, pkgs []Pac
 			}
 			return err
 		}
-		ids, err := db.packageIDs(ctx, tx, pkgs)
+		ids, err := resolvePackageIDs(ctx, tx, pkgs, known)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -123,6 +124,46 @@ func TestPackageIDs(t *testing.T) {
 			t.Fatalf("key %d: got %+v, want %+v", i, byID[id], keys[i])
 		}
 	}
+
+	// Hints: known ids from the reader pool, zeros for new keys and for keys that exist but
+	// were not known (as when another writer inserted them after the hints were read).
+	more := append(slices.Clone(keys), testKeys(5, "2.0")...)
+	known, err := db.KnownPackageIDs(ctx, more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range more {
+		if want := int64(0); i < len(keys) {
+			want = second[i]
+			if known[i] != want {
+				t.Fatalf("known id %d: got %d, want %d", i, known[i], want)
+			}
+		} else if known[i] != 0 {
+			t.Fatalf("known id %d: got %d, want 0 for a new key", i, known[i])
+		}
+	}
+	known[0], known[pkgBatch+3] = 0, 0
+	var third []int64
+	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		third, err = resolvePackageIDs(ctx, tx, more, known)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(third[:len(keys)], second) {
+		t.Errorf("with hints: got ids %v..., want %v...", third[:3], second[:3])
+	}
+	got, err := db.PackagesByID(ctx, third[len(keys):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range more[len(keys):] {
+		if got[third[len(keys)+i]] != k {
+			t.Errorf("new key %d: got %+v, want %+v", i, got[third[len(keys)+i]], k)
+		}
+	}
 }
 
 // dirtyFixture builds: repo A in repo sets S1 and S2, repo B only in S3; an OS group G with
@@ -198,7 +239,7 @@ func TestSaveMirrorPackagesMarksDirty(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			mustExec(t, db, `UPDATE computations SET dirty = 0`)
 			mustExec(t, db, `UPDATE mirrors SET fail_count = 3, last_error = 'boom'`)
-			changed, err := db.SaveMirrorPackages(ctx, st.mirror, st.keys, meta)
+			changed, err := db.SaveMirrorPackages(ctx, st.mirror, st.keys, nil, meta)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -245,7 +286,7 @@ func TestSaveMirrorPackagesMarksDirty(t *testing.T) {
 			}
 		})
 	}
-	if _, err := db.SaveMirrorPackages(ctx, 9999, nil, meta); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SaveMirrorPackages(ctx, 9999, nil, nil, meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown mirror: got %v, want ErrNotFound", err)
 	}
 }
