@@ -36,6 +36,10 @@ type RepoInput struct {
 	// Packages is the union of the packages of the repo's enabled mirrors, sorted by Name then
 	// ID. It is shared between the inputs of one InputCache and must not be modified.
 	Packages []Package
+	// ByName indexes Packages by name (the values are sub-slices of Packages). It is built
+	// once per repo and run, so that finding updates for a host is a map lookup per installed
+	// package instead of a binary search through 60,000 packages.
+	ByName map[string][]Package
 }
 
 // ComputationInput is everything update finding needs for one computation.
@@ -48,6 +52,11 @@ type ComputationInput struct {
 	generation  int64
 	fingerprint string
 }
+
+// RepoState identifies the state of the input's repos: inputs with equal RepoState have
+// identical Repos (same repos, priorities, flags and package lists), so per-package answers
+// computed for one hold for the other.
+func (in ComputationInput) RepoState() string { return in.fingerprint }
 
 // Result pairs the updates found from in with the identity of that input, for SaveComputations.
 func (in ComputationInput) Result(ups []ComputedUpdate) ComputationResult {
@@ -131,20 +140,21 @@ func (db *DB) MarkAllDirty(ctx context.Context) error {
 type InputCache struct {
 	db    *DB
 	mu    sync.Mutex
-	pkgs  map[int64]PackageKey
+	pkgs  []PackageKey // by id (rowids are dense); Type "" means not loaded
 	repos map[int64]*repoEntry
 }
 
 type repoEntry struct {
-	key  string
-	done chan struct{} // closed when pkgs/err are set
-	pkgs []Package
-	err  error
+	key    string
+	done   chan struct{} // closed when pkgs/byName/err are set
+	pkgs   []Package
+	byName map[string][]Package
+	err    error
 }
 
 // NewInputCache returns an empty cache for one update-finding run.
 func (db *DB) NewInputCache() *InputCache {
-	return &InputCache{db: db, pkgs: make(map[int64]PackageKey), repos: make(map[int64]*repoEntry)}
+	return &InputCache{db: db, repos: make(map[int64]*repoEntry)}
 }
 
 // ComputationInput loads one computation's input without sharing a cache with other calls.
@@ -180,7 +190,7 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 		for _, r := range repos {
 			ri := RepoInput{ID: r.id, Priority: r.priority, Security: r.security, Enabled: r.enabled}
 			if r.enabled {
-				if ri.Packages, err = c.repoPackages(ctx, tx, r); err != nil {
+				if ri.Packages, ri.ByName, err = c.repoPackages(ctx, tx, r); err != nil {
 					return err
 				}
 			}
@@ -259,7 +269,7 @@ func computationRepos(ctx context.Context, tx *sql.Tx, id int64) ([]repoState, s
 
 // repoPackages returns the repo's packages, from the cache when its mirrors are unchanged.
 // Concurrent callers wanting the same repo wait for one load instead of each reading it.
-func (c *InputCache) repoPackages(ctx context.Context, tx *sql.Tx, r repoState) ([]Package, error) {
+func (c *InputCache) repoPackages(ctx context.Context, tx *sql.Tx, r repoState) ([]Package, map[string][]Package, error) {
 	c.mu.Lock()
 	e, ok := c.repos[r.id]
 	if !ok || e.key != r.key {
@@ -273,17 +283,33 @@ func (c *InputCache) repoPackages(ctx context.Context, tx *sql.Tx, r repoState) 
 				delete(c.repos, r.id) // let a later call retry
 			}
 			c.mu.Unlock()
+		} else {
+			e.byName = groupByName(e.pkgs)
 		}
 		close(e.done)
-		return e.pkgs, e.err
+		return e.pkgs, e.byName, e.err
 	}
 	c.mu.Unlock()
 	select {
 	case <-e.done:
-		return e.pkgs, e.err
+		return e.pkgs, e.byName, e.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
+}
+
+// groupByName indexes packages sorted by name.
+func groupByName(pkgs []Package) map[string][]Package {
+	out := make(map[string][]Package, len(pkgs))
+	for i := 0; i < len(pkgs); {
+		j := i + 1
+		for j < len(pkgs) && pkgs[j].Name == pkgs[i].Name {
+			j++
+		}
+		out[pkgs[i].Name] = pkgs[i:j:j]
+		i = j
+	}
+	return out
 }
 
 func (c *InputCache) loadRepoPackages(ctx context.Context, tx *sql.Tx, r repoState) ([]Package, error) {
@@ -321,7 +347,7 @@ func (c *InputCache) packages(ctx context.Context, tx *sql.Tx, ids []int64) ([]P
 	var missing []int64
 	c.mu.Lock()
 	for _, id := range ids {
-		if _, ok := c.pkgs[id]; !ok {
+		if c.cached(id).Type == "" {
 			missing = append(missing, id)
 		}
 	}
@@ -330,18 +356,52 @@ func (c *InputCache) packages(ctx context.Context, tx *sql.Tx, ids []int64) ([]P
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Package, 0, len(ids))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	overflow := false
 	for id, k := range loaded {
+		if id < 0 || id >= maxDenseID {
+			overflow = true // not cached: SQLite rowids are never this sparse in practice
+			continue
+		}
+		if int(id) >= len(c.pkgs) {
+			c.pkgs = slices.Grow(c.pkgs, int(id)+1-len(c.pkgs))[:id+1]
+		}
 		c.pkgs[id] = k
 	}
+	if overflow {
+		return c.packagesFallback(ids, loaded), nil
+	}
+	out := make([]Package, 0, len(ids))
 	for _, id := range ids {
-		if k, ok := c.pkgs[id]; ok {
+		if k := c.cached(id); k.Type != "" {
 			out = append(out, Package{ID: id, PackageKey: k})
 		}
 	}
 	return out, nil
+}
+
+// maxDenseID bounds the id-indexed cache (~100 bytes per slot).
+const maxDenseID = 1 << 24
+
+func (c *InputCache) cached(id int64) PackageKey {
+	if id < 0 || id >= int64(len(c.pkgs)) {
+		return PackageKey{}
+	}
+	return c.pkgs[id]
+}
+
+// packagesFallback assembles the result when some ids are outside the dense cache.
+func (c *InputCache) packagesFallback(ids []int64, loaded map[int64]PackageKey) []Package {
+	out := make([]Package, 0, len(ids))
+	for _, id := range ids {
+		if k, ok := loaded[id]; ok {
+			out = append(out, Package{ID: id, PackageKey: k})
+		} else if k := c.cached(id); k.Type != "" {
+			out = append(out, Package{ID: id, PackageKey: k})
+		}
+	}
+	return out
 }
 
 // loadPackageRows reads package rows by id in chunks well under SQLite's variable limit.
@@ -434,6 +494,10 @@ func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r Computati
 	if err := tx.QueryRowContext(ctx, `SELECT dirty FROM computations WHERE id = ?`, r.ID).Scan(&dirty); err != nil {
 		return false, err
 	}
+	same, err := sameUpdates(ctx, tx, r.ID, r.Updates)
+	if err != nil || same {
+		return dirty, err // a forced recompute mostly finds what is stored: skip the rewrite
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM computed_updates WHERE computation_id = ?`, r.ID); err != nil {
 		return false, err
 	}
@@ -447,4 +511,29 @@ func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r Computati
 		}
 	}
 	return dirty, nil
+}
+
+// sameUpdates reports whether computation id's stored updates are exactly ups. Reading ~50
+// rows is much cheaper than deleting and rewriting them in the B-tree and the WAL.
+func sameUpdates(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) (bool, error) {
+	want := slices.Clone(ups)
+	slices.SortFunc(want, func(a, b ComputedUpdate) int { return cmp.Compare(a.OldPackageID, b.OldPackageID) })
+	rows, err := tx.QueryContext(ctx, `SELECT old_package_id, new_package_id, ifnull(repo_id, 0), security
+		FROM computed_updates WHERE computation_id = ? ORDER BY old_package_id`, id)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var u ComputedUpdate
+		if err := rows.Scan(&u.OldPackageID, &u.NewPackageID, &u.RepoID, &u.Security); err != nil {
+			return false, err
+		}
+		if n >= len(want) || want[n] != u {
+			return false, nil
+		}
+		n++
+	}
+	return n == len(want), rows.Err()
 }

@@ -24,6 +24,9 @@ type Repo struct {
 	// sorts a hand-built list). Find binary-searches it instead of indexing 60,000 packages
 	// per computation.
 	Packages []store.Package
+	// ByName optionally indexes Packages by name (as store.RepoInput.ByName does); when nil,
+	// Find binary-searches Packages.
+	ByName map[string][]store.Package
 }
 
 // SortByName sorts pkgs the way Repo.Packages must be sorted.
@@ -37,7 +40,8 @@ func SortByName(pkgs []store.Package) {
 func InputFrom(in store.ComputationInput) Input {
 	out := Input{Installed: in.Installed, Repos: make([]Repo, len(in.Repos))}
 	for i, r := range in.Repos {
-		out.Repos[i] = Repo{ID: r.ID, Priority: r.Priority, Security: r.Security, Enabled: r.Enabled, Packages: r.Packages}
+		out.Repos[i] = Repo{ID: r.ID, Priority: r.Priority, Security: r.Security, Enabled: r.Enabled,
+			Packages: r.Packages, ByName: r.ByName}
 	}
 	return out
 }
@@ -70,13 +74,14 @@ type candidate struct {
 // offering exactly it is a security repo, and its repo is the best repo offering it (security
 // first, then priority, then lowest id).
 func Find(in Input) []store.ComputedUpdate {
+	return find(in, nil)
+}
+
+// find is Find, taking each installed package's answer from m when it has one.
+func find(in Input, m *memo) []store.ComputedUpdate {
 	var out []store.ComputedUpdate
-	highest := highestInstalled(in.Installed)
-	for _, inst := range in.Installed {
-		if highest[inst.ID] != inst.ID {
-			continue
-		}
-		if u, ok := findOne(inst, in.Repos); ok {
+	for _, inst := range highestInstalled(in.Installed) {
+		if u, ok := m.findOne(inst, in.Repos); ok {
 			out = append(out, u)
 		}
 	}
@@ -86,19 +91,34 @@ func Find(in Input) []store.ComputedUpdate {
 
 type nameArch struct{ typ, name, arch string }
 
-// highestInstalled maps each installed package id to the id of the highest installed version
-// with the same type, name and arch.
-func highestInstalled(installed []store.Package) map[int64]int64 {
-	best := make(map[nameArch]store.Package, len(installed))
+// highestInstalled returns the installed packages that are not superseded by a higher
+// installed version of the same type, name and arch. Only rpm installonly packages (kernels)
+// are normally installed twice, so the common case is one cheap pass over a name count.
+func highestInstalled(installed []store.Package) []store.Package {
+	count := make(map[string]int32, len(installed))
+	dups := false
 	for _, p := range installed {
+		count[p.Name]++
+		dups = dups || count[p.Name] > 1
+	}
+	if !dups {
+		return installed
+	}
+	best := make(map[nameArch]store.Package)
+	for _, p := range installed {
+		if count[p.Name] == 1 {
+			continue
+		}
 		k := nameArch{p.Type, p.Name, p.Arch}
 		if b, ok := best[k]; !ok || Compare(p.PackageKey, b.PackageKey) > 0 {
 			best[k] = p
 		}
 	}
-	out := make(map[int64]int64, len(installed))
+	out := make([]store.Package, 0, len(installed))
 	for _, p := range installed {
-		out[p.ID] = best[nameArch{p.Type, p.Name, p.Arch}].ID
+		if count[p.Name] == 1 || best[nameArch{p.Type, p.Name, p.Arch}].ID == p.ID {
+			out = append(out, p)
+		}
 	}
 	return out
 }
@@ -141,13 +161,7 @@ func candidates(inst store.Package, repos []Repo) (cands []candidate, instPrio i
 		if !r.Enabled {
 			continue
 		}
-		lo, _ := slices.BinarySearchFunc(r.Packages, inst.Name, func(p store.Package, name string) int {
-			return strings.Compare(p.Name, name)
-		})
-		for _, p := range r.Packages[lo:] {
-			if p.Name != inst.Name {
-				break
-			}
+		for _, p := range sameName(r, inst.Name) {
 			if p.PackageKey == inst.PackageKey {
 				if !known || r.Priority > instPrio {
 					instPrio, known = r.Priority, true
@@ -160,6 +174,21 @@ func candidates(inst store.Package, repos []Repo) (cands []candidate, instPrio i
 		}
 	}
 	return cands, instPrio, known
+}
+
+// sameName returns the repo's packages called name.
+func sameName(r Repo, name string) []store.Package {
+	if r.ByName != nil {
+		return r.ByName[name]
+	}
+	lo, _ := slices.BinarySearchFunc(r.Packages, name, func(p store.Package, name string) int {
+		return strings.Compare(p.Name, name)
+	})
+	hi := lo
+	for hi < len(r.Packages) && r.Packages[hi].Name == name {
+		hi++
+	}
+	return r.Packages[lo:hi]
 }
 
 // eligible reports whether p may replace inst: same type, compatible arch, and not a Gentoo

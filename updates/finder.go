@@ -85,6 +85,7 @@ func (f *Finder) run(ctx context.Context, ids []int64) (Summary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cache := f.db.NewInputCache()
+	var answers memos
 	jobs := make(chan int64)
 	results := make(chan store.ComputationResult, 4*f.workers)
 	var mu sync.Mutex
@@ -112,7 +113,7 @@ func (f *Finder) run(ctx context.Context, ids []int64) (Summary, error) {
 					fail(id, err)
 					continue
 				}
-				results <- in.Result(Find(InputFrom(in)))
+				results <- in.Result(find(InputFrom(in), answers.get(in.RepoState())))
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func (e *finderEnv) refresh(t *testing.T, url string, pkgs ...string) {
 	}
 	for _, m := range ms {
 		if m.URL == url {
-			if _, err := e.db.SaveMirrorPackages(ctx, m.ID, debKeys(pkgs...), store.MirrorMeta{Checksum: url + pkgs[len(pkgs)-1]}); err != nil {
+			if _, err := e.db.SaveMirrorPackages(ctx, m.ID, debKeys(pkgs...), nil, store.MirrorMeta{Checksum: url + pkgs[len(pkgs)-1]}); err != nil {
 				t.Fatal(err)
 			}
 			return
