@@ -1,0 +1,178 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/toml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
+	"github.com/robfig/cron/v3"
+
+	"patchward/ingest"
+	"patchward/repo"
+	"patchward/ui"
+)
+
+// Config is patchward's whole configuration, loaded defaults -> TOML file -> PATCHWARD_*
+// environment -> command-line flags. Sub-structs are handed to the packages that use them.
+type Config struct {
+	// Data is the data directory; the database is Data/patchward.db.
+	Data string `koanf:"data"`
+	// Listen is the address the server listens on.
+	Listen    string `koanf:"listen"`
+	LogLevel  string `koanf:"log_level"`
+	LogFormat string `koanf:"log_format"` // text or json
+	TLS       struct {
+		Cert string `koanf:"cert"`
+		Key  string `koanf:"key"`
+	} `koanf:"tls"`
+	Schedule ScheduleConfig `koanf:"schedule"`
+	Ingest   ingest.Options `koanf:"ingest"`
+	Repo     repo.Options   `koanf:"repo"`
+	UI       ui.Options     `koanf:"ui"`
+}
+
+// ScheduleConfig holds the cron specs (robfig/cron, 5 fields or @every/@daily descriptors) of the
+// in-process jobs. An empty spec disables the job.
+type ScheduleConfig struct {
+	Process     string `koanf:"process"`
+	Refresh     string `koanf:"refresh"`
+	FindUpdates string `koanf:"find_updates"`
+	Cleanup     string `koanf:"cleanup"`
+}
+
+// DBPath is the SQLite file inside the data directory.
+func (c Config) DBPath() string { return filepath.Join(c.Data, "patchward.db") }
+
+func defaultConfig() map[string]any {
+	return map[string]any{
+		"data":                        "data",
+		"listen":                      "127.0.0.1:8080",
+		"log_level":                   "info",
+		"log_format":                  "text",
+		"schedule.process":            "@every 1m",
+		"schedule.refresh":            "0 4 * * *",
+		"schedule.find_updates":       "@every 15m",
+		"schedule.cleanup":            "30 5 * * *",
+		"ingest.allowed_networks":     ingest.DefaultAllowedNetworks,
+		"ingest.require_patchman_key": false,
+		"ingest.max_body_bytes":       int64(64 << 20),
+		"repo.timeout":                "60s",
+		"repo.concurrency":            4,
+		"repo.max_decompressed_bytes": int64(1 << 30),
+		"repo.max_failures":           28,
+		"ui.session_ttl":              "168h",
+		"ui.secure_cookies":           false,
+		"ui.stale_days":               14,
+	}
+}
+
+// loadConfig builds the Config from the defaults, the TOML file (if path is not empty), the
+// PATCHWARD_* variables in environ and the flags that were set.
+func loadConfig(path string, environ []string, flags map[string]any) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(confmap.Provider(defaultConfig(), "."), nil); err != nil {
+		return Config{}, err
+	}
+	if path != "" {
+		if err := k.Load(file.Provider(path), toml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := k.Load(confmap.Provider(envMap(environ), "."), nil); err != nil {
+		return Config{}, err
+	}
+	if err := k.Load(confmap.Provider(flags, "."), nil); err != nil {
+		return Config{}, err
+	}
+	var c Config
+	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		),
+		WeaklyTypedInput: true,
+		ErrorUnused:      true,
+		Result:           &c,
+	}})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, c.validate()
+}
+
+// envMap turns PATCHWARD_REPO__MAX_FAILURES=3 into {"repo.max_failures": "3"}: a double
+// underscore separates sections, so keys with single underscores stay intact.
+func envMap(environ []string) map[string]any {
+	m := map[string]any{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "PATCHWARD_") || k == "PATCHWARD_REQUIRE_TOOLS" {
+			continue
+		}
+		key := strings.ToLower(strings.TrimPrefix(k, "PATCHWARD_"))
+		m[strings.ReplaceAll(key, "__", ".")] = v
+	}
+	return m
+}
+
+// validate returns every problem with the configuration at once.
+func (c Config) validate() error {
+	var errs []error
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: %w", c.Listen, err))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log_format %q: want text or json", c.LogFormat))
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		errs = append(errs, errors.New("tls: cert and key must be given together"))
+	}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	for name, spec := range map[string]string{"process": c.Schedule.Process, "refresh": c.Schedule.Refresh,
+		"find_updates": c.Schedule.FindUpdates, "cleanup": c.Schedule.Cleanup} {
+		if spec == "" {
+			continue
+		}
+		if _, err := parser.Parse(spec); err != nil {
+			errs = append(errs, fmt.Errorf("schedule.%s %q: %w", name, spec, err))
+		}
+	}
+	for _, n := range c.Ingest.AllowedNetworks {
+		if _, err := netip.ParsePrefix(strings.TrimSpace(n)); err != nil {
+			errs = append(errs, fmt.Errorf("ingest.allowed_networks %q: %w", n, err))
+		}
+	}
+	if c.Ingest.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("ingest.max_body_bytes: must be positive"))
+	}
+	if c.Repo.Timeout <= 0 {
+		errs = append(errs, errors.New("repo.timeout: must be positive"))
+	}
+	if c.Repo.Concurrency < 1 {
+		errs = append(errs, errors.New("repo.concurrency: must be at least 1"))
+	}
+	if c.Repo.MaxDecompressed <= 0 {
+		errs = append(errs, errors.New("repo.max_decompressed_bytes: must be positive"))
+	}
+	if c.UI.SessionTTL < time.Minute {
+		errs = append(errs, errors.New("ui.session_ttl: must be at least 1m"))
+	}
+	return errors.Join(errs...)
+}

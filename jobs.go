@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"patchward/assets"
+	"patchward/ingest"
+	"patchward/repo"
+	"patchward/store"
+	"patchward/ui"
+)
+
+// processReports processes every pending report; each processed host's updates are then found
+// (only its own computation, and only if its inputs changed).
+func (a *app) processReports(ctx context.Context) (int, error) {
+	return a.processor.ProcessPending(ctx)
+}
+
+// afterReport finds the updates of a host whose report was just processed; only its own
+// computation is touched, and only if its inputs changed.
+func (a *app) afterReport(ctx context.Context, hostID int64) {
+	if err := a.finder.FindForHost(ctx, hostID); err != nil && ctx.Err() == nil {
+		a.log.Error("find updates after report", "host_id", hostID, "err", err)
+	}
+}
+
+// refresh refreshes mirrors, then recomputes the update results the refresh made dirty.
+func (a *app) refresh(ctx context.Context, req repo.Request) (repo.Summary, error) {
+	sum, err := a.refresher.Refresh(ctx, req)
+	if err != nil {
+		return sum, err
+	}
+	if _, err := a.finder.FindDirty(ctx); err != nil {
+		return sum, fmt.Errorf("find updates after refresh: %w", err)
+	}
+	return sum, nil
+}
+
+// findUpdates recomputes every dirty update result.
+func (a *app) findUpdates(ctx context.Context) error {
+	_, err := a.finder.FindDirty(ctx)
+	return err
+}
+
+// cleanup drops expired sessions.
+func (a *app) cleanup(ctx context.Context) error {
+	_, err := a.db.DeleteExpiredSessions(ctx)
+	return err
+}
+
+// job adapts a job method to cron: it logs its outcome and duration, and never overlaps itself
+// (cron's SkipIfStillRunning) while CLI runs of the same job stay safe through SQLite's writer.
+func (a *app) job(ctx context.Context, name string, fn func(context.Context) error) func() {
+	return func() {
+		start := time.Now()
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("job failed", "job", name, "took", time.Since(start), "err", err)
+			return
+		}
+		a.log.Info("job done", "job", name, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+func (a *app) startCron(ctx context.Context) *cron.Cron {
+	cl := cronLogger{a.log}
+	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	jobs := []struct {
+		name, spec string
+		fn         func(context.Context) error
+	}{
+		{"process", a.cfg.Schedule.Process, func(ctx context.Context) error { _, err := a.processReports(ctx); return err }},
+		{"refresh", a.cfg.Schedule.Refresh, func(ctx context.Context) error { _, err := a.refresh(ctx, repo.Request{}); return err }},
+		{"find_updates", a.cfg.Schedule.FindUpdates, a.findUpdates},
+		{"cleanup", a.cfg.Schedule.Cleanup, a.cleanup},
+	}
+	for _, j := range jobs {
+		if j.spec == "" {
+			continue
+		}
+		if _, err := c.AddFunc(j.spec, a.job(ctx, j.name, j.fn)); err != nil {
+			// validate() parsed every spec already; reaching this is a programmer error.
+			panic(fmt.Sprintf("cron spec %s: %v", j.name, err))
+		}
+	}
+	c.Start()
+	return c
+}
+
+// serve runs the HTTP server, the report processor and the scheduler until ctx ends.
+func (a *app) serve(ctx context.Context) error {
+	if err := a.ensureAdmin(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	wake := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.processor.Run(ctx, wake) }()
+	notify() // reports accepted before a crash or restart are picked up now
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.db.Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	intake := ingest.Handler(a.db, a.cfg.Ingest, a.log, notify)
+	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "/api/v1/reports"} {
+		mux.Handle(p, intake)
+		// Patchman's Apache example serves under /patchman: keep such client URLs working too.
+		mux.Handle("/patchman"+p, http.StripPrefix("/patchman", intake))
+	}
+	mux.Handle("/static/", assets.Handler())
+	mux.Handle("/", ui.Handler(a.db, a.cfg.UI, a.log, ui.Actions{
+		RefreshRepo: func(ctx context.Context, id int64) error {
+			_, err := a.refresh(ctx, repo.Request{RepoID: id})
+			return err
+		},
+		FindUpdates: a.findUpdates,
+		ProcessReports: func(ctx context.Context) error {
+			_, err := a.processReports(ctx)
+			return err
+		},
+	}))
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large reports over slow links
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	c := a.startCron(ctx)
+	scheme := "http"
+	serveErr := make(chan error, 1)
+	go func() {
+		if a.cfg.TLS.Cert != "" {
+			srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			serveErr <- srv.ServeTLS(ln, a.cfg.TLS.Cert, a.cfg.TLS.Key)
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
+	if a.cfg.TLS.Cert != "" {
+		scheme = "https"
+	}
+	a.log.Info("patchward listening", "url", scheme+"://"+ln.Addr().String(), "data", a.cfg.Data, "version", buildVersion())
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
+	defer done()
+	shutErr := srv.Shutdown(shutCtx)
+	<-c.Stop().Done()
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, shutErr)
+}
+
+// ensureAdmin creates the first admin account with a one-time password on first start, so a
+// fresh install can be logged into without any other step.
+func (a *app) ensureAdmin(ctx context.Context) error {
+	n, err := a.db.UserCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	password := randomPassword()
+	if _, err := a.db.CreateUser(ctx, "admin", password, "admin"); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	// Printed, not logged: a log pipeline must not collect the password.
+	fmt.Fprintf(a.stderr, "\nFirst start: created user \"admin\" with password %s\n"+
+		"Log in and change it, or add users with 'patchward user add NAME'.\n\n", password)
+	return nil
+}

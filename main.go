@@ -1,0 +1,569 @@
+// Command patchward is patch status monitoring for Linux fleets: one binary that takes host
+// reports (Patchman protocols 1 and 2, and its own), reads the hosts' repositories, finds the
+// updates each host needs and shows them in a web UI, a JSON API and this CLI.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"patchward/ingest"
+	"patchward/repo"
+	"patchward/store"
+	"patchward/updates"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise the module
+// version or VCS revision is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "patchward:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: patchward COMMAND [flags]
+
+Server:
+  serve [--config FILE] [--data DIR] [--listen ADDR]   run the server (UI, API, report intake, jobs)
+
+Jobs (safe while the server runs):
+  process                      process pending reports
+  refresh [--force] [--repo ID]  refresh repository metadata
+  find-updates [--host NAME] [--force]  find updates for hosts
+
+Queries:
+  hosts [--json]               list hosts with update counts
+  host NAME [--json]           one host with its updates
+  repos [--json]               repositories and mirror status
+
+Admin:
+  user add NAME [--role admin|operator|viewer] [--password-stdin]
+  apikey add NAME [--kind patchman|api]   create an API key (printed once)
+  version
+
+Every command takes --config FILE and --data DIR; PATCHWARD_DATA, PATCHWARD_LISTEN and
+PATCHWARD_SECTION__KEY variables override the file.
+`
+
+// run is the whole program: main only adds the process environment and exits on error.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "patchward", buildVersion())
+		return nil
+	}
+	if cmd == "user" || cmd == "apikey" {
+		if len(rest) == 0 || rest[0] != "add" {
+			return fmt.Errorf("%s: want '%s add NAME'", cmd, cmd)
+		}
+		cmd, rest = cmd+" add", rest[1:]
+	}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := cliOptions{}
+	fs.StringVar(&o.config, "config", "", "TOML config file")
+	fs.StringVar(&o.data, "data", "", "data directory")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&o.listen, "listen", "", "listen address")
+	case "refresh":
+		fs.BoolVar(&o.force, "force", false, "ignore stored checksums and validators")
+		fs.Int64Var(&o.repoID, "repo", 0, "refresh only this repository id")
+		fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	case "find-updates":
+		fs.StringVar(&o.host, "host", "", "only this host")
+		fs.BoolVar(&o.force, "force", false, "recompute everything")
+	case "hosts", "host", "repos":
+		fs.BoolVar(&o.json, "json", false, "JSON output")
+	case "user add":
+		fs.StringVar(&o.role, "role", "admin", "admin, operator or viewer")
+		fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input")
+	case "apikey add":
+		fs.StringVar(&o.kind, "kind", "patchman", "patchman (protocol 2 uploads) or api (/api/v1)")
+		fs.StringVar(&o.role, "role", "viewer", "role of an api key")
+	case "process":
+	default:
+		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
+	}
+	if err := fs.Parse(interleave(fs, rest)); err != nil {
+		return err
+	}
+	o.args = fs.Args()
+	cfg, err := loadConfig(o.config, environ, o.flagMap())
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := &app{cfg: cfg, db: db, log: log, stdout: stdout, stderr: stderr}
+	a.finder = updates.NewFinder(db, log)
+	a.processor = ingest.NewProcessor(db, log, a.afterReport)
+	a.refresher = repo.NewRefresher(db, cfg.Repo, log)
+	switch cmd {
+	case "serve":
+		return a.serve(ctx)
+	case "process":
+		return a.cliProcess(ctx)
+	case "refresh":
+		return a.cliRefresh(ctx, o)
+	case "find-updates":
+		return a.cliFindUpdates(ctx, o)
+	case "hosts":
+		return a.cliHosts(ctx, o)
+	case "host":
+		return a.cliHost(ctx, o)
+	case "repos":
+		return a.cliRepos(ctx, o)
+	case "user add":
+		return a.cliUserAdd(ctx, o, stdin)
+	default: // apikey add
+		return a.cliAPIKeyAdd(ctx, o)
+	}
+}
+
+type cliOptions struct {
+	config, data, listen, host, role, kind string
+	force, json, quiet, passwordStdin      bool
+	repoID                                 int64
+	args                                   []string
+}
+
+// flagMap holds only the flags that were given, so they override file and environment.
+func (o cliOptions) flagMap() map[string]any {
+	m := map[string]any{}
+	if o.data != "" {
+		m["data"] = o.data
+	}
+	if o.listen != "" {
+		m["listen"] = o.listen
+	}
+	return m
+}
+
+// interleave lets flags follow positional arguments ("host web1 --json"), which the flag
+// package alone does not allow.
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		}
+	}
+	return append(flags, pos...)
+}
+
+// app holds what every command shares.
+type app struct {
+	cfg            Config
+	db             *store.DB
+	log            *slog.Logger
+	stdout, stderr io.Writer
+	processor      *ingest.Processor
+	refresher      *repo.Refresher
+	finder         *updates.Finder
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "dev-" + s.Value[:12]
+		}
+	}
+	return "dev"
+}
+
+func (a *app) cliProcess(ctx context.Context) error {
+	n, err := a.processReports(ctx)
+	fmt.Fprintf(a.stdout, "processed %d report(s)\n", n)
+	return err
+}
+
+func (a *app) cliRefresh(ctx context.Context, o cliOptions) error {
+	progress := newProgress(a.stderr, o.quiet)
+	sum, err := a.refresh(ctx, repo.Request{Force: o.force, RepoID: o.repoID, Progress: progress.update})
+	progress.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "refreshed %d mirror(s): %d changed, %d unchanged, %d failed, %d packages, took %s\n",
+		sum.Mirrors, sum.Changed, sum.Unchanged, sum.Failed, sum.Packages, sum.Took.Round(time.Millisecond))
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d mirror(s) failed (see 'patchward repos')", sum.Failed)
+	}
+	return nil
+}
+
+func (a *app) cliFindUpdates(ctx context.Context, o cliOptions) error {
+	if o.host != "" {
+		h, err := a.db.HostByName(ctx, o.host)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no host named %q", o.host)
+		} else if err != nil {
+			return err
+		}
+		if err := a.finder.FindForHost(ctx, h.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "found updates for %s\n", h.Hostname)
+		return nil
+	}
+	sum, err := a.finder.FindAll(ctx, o.force)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "computed %d distinct host state(s): %d updates (%d security), took %s\n",
+		sum.Computations, sum.Updates, sum.Security, sum.Took.Round(time.Millisecond))
+	return nil
+}
+
+// hostJSON is the stable shape of `host NAME --json` (and each row of `hosts --json`):
+// fields are added, never renamed.
+type hostJSON struct {
+	Hostname        string       `json:"hostname"`
+	Domain          string       `json:"domain"`
+	OS              string       `json:"os"`
+	Kernel          string       `json:"kernel"`
+	Arch            string       `json:"arch"`
+	Tags            []string     `json:"tags"`
+	LastReport      *time.Time   `json:"last_report"`
+	RebootRequired  bool         `json:"reboot_required"`
+	Packages        int          `json:"packages"`
+	SecurityUpdates int          `json:"security_updates"`
+	BugfixUpdates   int          `json:"bugfix_updates"`
+	Updates         []updateJSON `json:"updates,omitempty"`
+}
+
+type updateJSON struct {
+	Name      string `json:"name"`
+	Arch      string `json:"arch"`
+	Installed string `json:"installed"`
+	Available string `json:"available"`
+	Security  bool   `json:"security"`
+	Repo      string `json:"repo"`
+}
+
+func toHostJSON(h store.HostSummary) hostJSON {
+	j := hostJSON{Hostname: h.Hostname, Domain: h.Domain, OS: h.OS, Kernel: h.Kernel, Arch: h.Arch,
+		Tags: h.Tags, RebootRequired: h.RebootRequired, Packages: h.Packages,
+		SecurityUpdates: h.SecurityUpdates, BugfixUpdates: h.BugfixUpdates}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if !h.LastReport.IsZero() {
+		t := h.LastReport.UTC()
+		j.LastReport = &t
+	}
+	return j
+}
+
+func (a *app) cliHosts(ctx context.Context, o cliOptions) error {
+	hosts, _, err := a.db.Hosts(ctx, store.HostFilter{Sort: "hostname"})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		out := make([]hostJSON, len(hosts))
+		for i, h := range hosts {
+			out[i] = toHostJSON(h)
+		}
+		return writeJSON(a.stdout, out)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tOS\tKERNEL\tPACKAGES\tSECURITY\tBUGFIX\tREBOOT\tLAST REPORT")
+	for _, h := range hosts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Hostname, h.OS, h.Kernel, h.Packages,
+			h.SecurityUpdates, h.BugfixUpdates, yesNo(h.RebootRequired), fmtTime(h.LastReport))
+	}
+	return tw.Flush()
+}
+
+func (a *app) cliHost(ctx context.Context, o cliOptions) error {
+	if len(o.args) != 1 {
+		return errors.New("host: want exactly one host name")
+	}
+	h, err := a.db.HostByName(ctx, o.args[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no host named %q", o.args[0])
+	} else if err != nil {
+		return err
+	}
+	ups, err := a.db.HostUpdates(ctx, h.ID)
+	if err != nil {
+		return err
+	}
+	j := toHostJSON(h)
+	j.Updates = make([]updateJSON, len(ups))
+	for i, u := range ups {
+		j.Updates[i] = updateJSON{Name: u.Name, Arch: u.Arch, Installed: u.Installed, Available: u.Available,
+			Security: u.Security, Repo: u.Repo}
+	}
+	if o.json {
+		if len(j.Updates) == 0 {
+			j.Updates = []updateJSON{} // always present in JSON, even when empty
+		}
+		return writeJSON(a.stdout, j)
+	}
+	fmt.Fprintf(a.stdout, "%s\n  os: %s\n  kernel: %s\n  arch: %s\n  packages: %d\n  reboot required: %s\n  last report: %s\n  updates: %d security, %d bugfix\n",
+		h.Hostname, h.OS, h.Kernel, h.Arch, h.Packages, yesNo(h.RebootRequired), fmtTime(h.LastReport),
+		h.SecurityUpdates, h.BugfixUpdates)
+	if len(ups) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPACKAGE\tARCH\tINSTALLED\tAVAILABLE\tSECURITY\tREPO")
+	for _, u := range j.Updates {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Arch, u.Installed, u.Available, yesNo(u.Security), u.Repo)
+	}
+	return tw.Flush()
+}
+
+type mirrorJSON struct {
+	ID           int64      `json:"id"`
+	URL          string     `json:"url"`
+	Enabled      bool       `json:"enabled"`
+	LastAttempt  *time.Time `json:"last_attempt"`
+	LastSuccess  *time.Time `json:"last_success"`
+	Freshness    *time.Time `json:"freshness"`
+	LastError    string     `json:"last_error"`
+	FailCount    int        `json:"fail_count"`
+	PackageCount int        `json:"packages"`
+}
+
+type repoJSON struct {
+	ID       int64        `json:"id"`
+	Name     string       `json:"name"`
+	Type     string       `json:"type"`
+	Arch     string       `json:"arch"`
+	RepoID   string       `json:"repo_id"`
+	Security bool         `json:"security"`
+	Enabled  bool         `json:"enabled"`
+	Hosts    int          `json:"hosts"`
+	Mirrors  []mirrorJSON `json:"mirrors"`
+}
+
+func (a *app) cliRepos(ctx context.Context, o cliOptions) error {
+	repos, err := a.db.Repos(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]repoJSON, len(repos))
+	for i, r := range repos {
+		out[i] = repoJSON{ID: r.ID, Name: r.Name, Type: r.Type, Arch: r.Arch, RepoID: r.Ident,
+			Security: r.Security, Enabled: r.Enabled, Hosts: r.Hosts, Mirrors: []mirrorJSON{}}
+		for _, m := range r.Mirrors {
+			out[i].Mirrors = append(out[i].Mirrors, mirrorJSON{ID: m.ID, URL: m.URL, Enabled: m.Enabled,
+				LastAttempt: timePtr(m.LastAttempt), LastSuccess: timePtr(m.LastSuccess), Freshness: timePtr(m.Freshness),
+				LastError: m.LastError, FailCount: m.FailCount, PackageCount: m.PackageCount})
+		}
+	}
+	if o.json {
+		return writeJSON(a.stdout, out)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tSECURITY\tENABLED\tHOSTS\tPACKAGES\tLAST SUCCESS\tMIRROR\tERROR")
+	for _, r := range out {
+		for _, m := range r.Mirrors {
+			last := "never"
+			if m.LastSuccess != nil {
+				last = fmtTime(*m.LastSuccess)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.Type, yesNo(r.Security), yesNo(r.Enabled && m.Enabled),
+				r.Hosts, m.PackageCount, last, m.URL, m.LastError)
+		}
+	}
+	return tw.Flush()
+}
+
+func (a *app) cliUserAdd(ctx context.Context, o cliOptions, stdin io.Reader) error {
+	if len(o.args) != 1 {
+		return errors.New("user add: want exactly one user name")
+	}
+	password := ""
+	if o.passwordStdin {
+		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+		if err != nil {
+			return fmt.Errorf("read password: %w", err)
+		}
+		password = strings.TrimRight(string(b), "\r\n")
+		if len(password) < 8 {
+			return errors.New("user add: password must be at least 8 characters")
+		}
+	} else {
+		password = randomPassword()
+	}
+	u, err := a.db.CreateUser(ctx, o.args[0], password, o.role)
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("user %q already exists", o.args[0])
+	} else if err != nil {
+		return err
+	}
+	if o.passwordStdin {
+		fmt.Fprintf(a.stdout, "created %s user %s\n", u.Role, u.Name)
+	} else {
+		fmt.Fprintf(a.stdout, "created %s user %s with password: %s\n", u.Role, u.Name, password)
+	}
+	return nil
+}
+
+func (a *app) cliAPIKeyAdd(ctx context.Context, o cliOptions) error {
+	if len(o.args) != 1 {
+		return errors.New("apikey add: want exactly one key name")
+	}
+	if o.kind != "patchman" && o.kind != "api" {
+		return fmt.Errorf("apikey add: --kind %q: want patchman or api", o.kind)
+	}
+	plain, k, err := a.db.CreateAPIKey(ctx, o.args[0], o.kind, o.role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "created %s key %s (prefix %s); it is shown only once:\n%s\n", k.Kind, k.Name, k.Prefix, plain)
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// progress draws a one-line progress bar on a terminal and logs plain lines otherwise.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	quiet bool
+	last  int
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	p := &progress{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		p.tty = term.IsTerminal(int(f.Fd()))
+	}
+	return p
+}
+
+func (p *progress) update(done, total int, mirror string) {
+	if p.quiet {
+		return
+	}
+	if !p.tty {
+		fmt.Fprintf(p.w, "refresh %d/%d %s\n", done, total, mirror)
+		return
+	}
+	const width = 30
+	fill := 0
+	if total > 0 {
+		fill = done * width / total
+	}
+	line := fmt.Sprintf("\r[%s%s] %d/%d %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, mirror)
+	if len(line) > 100 {
+		line = line[:100]
+	}
+	pad := max(0, p.last-len(line))
+	p.last = len(line)
+	fmt.Fprint(p.w, line+strings.Repeat(" ", pad))
+}
+
+func (p *progress) finish() {
+	if p.tty && !p.quiet && p.last > 0 {
+		fmt.Fprintln(p.w)
+	}
+}
