@@ -293,7 +293,9 @@ func TestEndToEnd(t *testing.T) {
 	cli(t, data, "find-updates")
 
 	h = hostJSONOf(t, data, "testhost.example.org")
-	repoName := func(path string) string { return "Debian 12.11 x86_64 repo at " + repoSrv.URL + path + "/main/binary-amd64" }
+	repoName := func(path string) string {
+		return "Debian 12.11 x86_64 repo at " + repoSrv.URL + path + "/main/binary-amd64"
+	}
 	sec, upd := repoName("/debian-security/dists/bookworm-security"), repoName("/debian/dists/bookworm-updates")
 	want := []updateJSON{
 		{Name: "libssl3", Arch: "amd64", Installed: "3.0.19-1~deb12u2", Available: "3.0.19-1~deb12u3", Security: true, Repo: sec},
