@@ -93,6 +93,10 @@ func decompress(name string, data []byte, limit int64) (r io.Reader, done func()
 		}
 		dec = zr
 	case xzC:
+		if f, ok := parseXZIndex(data); ok && len(f.blocks) > 1 {
+			dec, done = parallelXZ(f, limit)
+			break
+		}
 		// bufio gives the xz reader a fast ReadByte path; decoding runs in its own goroutine
 		// because it is the slowest stage (about 30 MB/s), so parsing overlaps with it.
 		xr, err := xz.NewReader(bufio.NewReaderSize(src, 64<<10))
