@@ -10,9 +10,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Report statuses.
@@ -57,9 +59,10 @@ type ReportFilter struct {
 }
 
 // payloadMagic starts the stored report format: a JSON line with everything but the packages,
-// then the package count ("-" for nil) and one tab-separated line per package, all gzip'd.
-// Packages are most of a report and encoding/json spends ~1 ms each way on 750 of them; the line
-// form is ~10x cheaper and gzips to ~8 KB.
+// then the package count ("-" for nil) and one tab-separated line per package, all compressed
+// with zstd. Packages are most of a report and encoding/json spends ~1 ms each way on 750 of
+// them; the line form is ~10x cheaper, and zstd's fastest level is several times faster than
+// gzip -1 at a similar ~8 KB.
 const payloadMagic = "PWR1\n"
 
 var (
@@ -94,25 +97,37 @@ func encodeReportPayload(r HostReport) ([]byte, error) {
 		}
 		raw = append(raw, '\n')
 	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	enc, err := payloadEncoder()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return enc.EncodeAll(raw, nil), nil
 }
+
+// payloadEncoder and payloadDecoder are shared: EncodeAll and DecodeAll are safe for concurrent
+// use, and building a zstd coder per report would cost more than the compression itself.
+var (
+	payloadEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
+		return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	})
+	payloadDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
+		return zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
+	})
+)
 
 // decodeReportPayload reverses encodeReportPayload; plain or gzip'd JSON of a HostReport is
 // accepted too.
 func decodeReportPayload(b []byte) (HostReport, error) {
 	var r HostReport
-	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+	if bytes.HasPrefix(b, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		dec, err := payloadDecoder()
+		if err != nil {
+			return r, err
+		}
+		if b, err = dec.DecodeAll(b, nil); err != nil {
+			return r, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		}
+	} else if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(b))
 		if err != nil {
 			return r, fmt.Errorf("%w: %v", ErrBadPayload, err)

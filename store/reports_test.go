@@ -102,7 +102,7 @@ func TestReports(t *testing.T) {
 func TestReportPayloadCorrupt(t *testing.T) {
 	db, _ := openIngestTestDB(t)
 	ctx := context.Background()
-	for _, payload := range [][]byte{[]byte("{not json"), {0x1f, 0x8b, 1, 2, 3}, []byte("PWR1\n{}\n2\na\tb\n"),
+	for _, payload := range [][]byte{[]byte("{not json"), {0x1f, 0x8b, 1, 2, 3}, {0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3}, []byte("PWR1\n{}\n2\na\tb\n"),
 		[]byte("PWR1\n{}\n99\n"), []byte("PWR1\n{\n")} {
 		res, err := db.write.Exec(`INSERT INTO reports (received, protocol, status, payload) VALUES (?, '1', 'pending', ?)`, db.Now(), payload)
 		if err != nil {
