@@ -379,3 +379,29 @@ func (db *DB) RejectReport(ctx context.Context, id int64, reason string) error {
 	return db.updateReport(ctx, "reject", id, `UPDATE reports SET status = 'rejected', error = ?, processed = ?
 		WHERE id = ?`, reason, db.Now(), id)
 }
+
+// PruneReports deletes old reports: processed ones beyond the newest keepPerHost of each host
+// (Patchman keeps 3), processed ones whose host was deleted, and rejected ones received before
+// rejectedBefore. Pending reports are never deleted. It returns how many were deleted.
+func (db *DB) PruneReports(ctx context.Context, keepPerHost int, rejectedBefore time.Time) (int64, error) {
+	if keepPerHost < 1 {
+		keepPerHost = 1
+	}
+	var n int64
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM reports WHERE id IN (
+			SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY host_id ORDER BY id DESC) AS rn
+				FROM reports WHERE status = 'processed' AND host_id IS NOT NULL) WHERE rn > ?)
+			OR (status = 'processed' AND host_id IS NULL)
+			OR (status = 'rejected' AND received < ?)`, keepPerHost, rejectedBefore.UTC())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	return n, nil
+}

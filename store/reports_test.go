@@ -144,3 +144,39 @@ func TestReportPayloadRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestPruneReports(t *testing.T) {
+	db, now := openIngestTestDB(t)
+	ctx := context.Background()
+	for range 4 {
+		*now = now.Add(time.Minute)
+		applyNew(t, db, ingestReport("a.example.org", "1"))
+	}
+	*now = now.Add(time.Minute)
+	applyNew(t, db, ingestReport("b.example.org", "1"))
+	pending, err := db.SaveReport(ctx, Report{Protocol: "1"}, ingestReport("a.example.org", "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRejected, _ := db.SaveRejectedReport(ctx, Report{Protocol: "1", Received: now.Add(-48 * time.Hour)}, "bad", nil)
+	newRejected, _ := db.SaveRejectedReport(ctx, Report{Protocol: "1"}, "bad", nil)
+
+	n, err := db.PruneReports(ctx, 2, now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("got %d deleted, want 3 (two old reports of a, one old rejected)", n)
+	}
+	rs, err := db.Reports(ctx, ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	if want := []int64{newRejected, pending, 5, 4, 3}; !cmp.Equal(ids, want) {
+		t.Errorf("got remaining %v, want %v (old rejected %d gone)", ids, want, oldRejected)
+	}
+}
