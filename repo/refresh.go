@@ -78,6 +78,7 @@ func (r *Refresher) Refresh(ctx context.Context, req Request) (Summary, error) {
 		return Summary{}, fmt.Errorf("refresh: %w", err)
 	}
 	results := make([]MirrorResult, len(mirrors))
+	run := newRunState()
 	next := make(chan int)
 	var mu sync.Mutex
 	done := 0
@@ -85,7 +86,7 @@ func (r *Refresher) Refresh(ctx context.Context, req Request) (Summary, error) {
 	for range min(r.opts.Concurrency, len(mirrors)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = r.refreshMirror(ctx, mirrors[i], req.Force)
+				results[i] = r.refreshMirror(ctx, run, mirrors[i], req.Force)
 				mu.Lock()
 				done++
 				if req.Progress != nil {
@@ -134,7 +135,7 @@ type outcome struct {
 }
 
 // refreshMirror refreshes one mirror and records the result in the store.
-func (r *Refresher) refreshMirror(parent context.Context, m store.Mirror, force bool) MirrorResult {
+func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store.Mirror, force bool) MirrorResult {
 	start := time.Now()
 	res := MirrorResult{MirrorID: m.ID, RepoID: m.RepoID, URL: m.URL}
 	if force {
@@ -146,7 +147,7 @@ func (r *Refresher) refreshMirror(parent context.Context, m store.Mirror, force 
 	var err error
 	switch m.RepoType {
 	case "deb":
-		out, err = r.refreshDeb(ctx, m)
+		out, err = r.refreshDeb(ctx, m, run)
 	case "rpm":
 		out, err = r.refreshRPM(ctx, m)
 	default:

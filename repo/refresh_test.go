@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -89,6 +90,12 @@ func (ts *testServer) downloads(path string) int {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+
+// noRelease hides the deb fixture's InRelease and Release.
+func noRelease(ts *testServer) {
+	ts.set("/deb/repo/dists/bookworm/InRelease", notFound)
+	ts.set("/deb/repo/dists/bookworm/Release", notFound)
+}
 
 func serveBytes(b []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { w.Write(b) }
@@ -241,6 +248,9 @@ func TestRefreshDebCompressions(t *testing.T) {
 			if m.PackageCount != len(wantDeb) || m.FailCount != 0 || m.LastError != "" || m.LastSuccess.IsZero() {
 				t.Errorf("got mirror %+v, want %d packages and a clean success", m, len(wantDeb))
 			}
+			if want := time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC); !m.Freshness.Equal(want) {
+				t.Errorf("got freshness %v, want the Release Date %v", m.Freshness, want)
+			}
 		})
 	}
 }
@@ -283,18 +293,23 @@ func TestRefreshUnchanged(t *testing.T) {
 		dir    string
 		index  func(t *testing.T) string
 		noCond bool
+		noRel  bool // serve no InRelease/Release, like a flat repo
 		// downloads of the index after the second and the forced third refresh
 		want2, want3 int
 	}{
-		{"deb 304", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, false, 1, 2},
-		{"deb same checksum", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, 2, 3},
-		{"rpm 304", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, false, 1, 2},
-		{"rpm same primary checksum", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, true, 1, 2},
+		{"deb 304", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, false, true, 1, 2},
+		{"deb same checksum in Release", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, false, 1, 2},
+		{"deb same checksum after download", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, true, 2, 3},
+		{"rpm 304", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, false, false, 1, 2},
+		{"rpm same primary checksum", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, true, false, 1, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t)
 			ts.noCond = tt.noCond
+			if tt.noRel {
+				noRelease(ts)
+			}
 			f := newFixture(t, Options{})
 			_, mirrorID := f.addMirror(t, tt.typ, ts.URL+tt.dir)
 			index := tt.index(t)
@@ -345,7 +360,14 @@ func TestRefreshFailures(t *testing.T) {
 		}, Options{}, "no Packages index", ErrNotFound},
 		{"deb html as xz", "deb", debDir, func(t *testing.T, ts *testServer) { ts.set(debDir+"/Packages.xz", serveBytes(html)) },
 			Options{}, "xz", nil},
+		{"deb index differs from Release", "deb", debDir, func(t *testing.T, ts *testServer) {
+			for _, n := range debIndexes[:3] {
+				ts.set(debDir+"/"+n, notFound)
+			}
+			ts.set(debDir+"/Packages", serveBytes(html))
+		}, Options{}, "Release says", ErrChecksum},
 		{"deb html as plain", "deb", debDir, func(t *testing.T, ts *testServer) {
+			noRelease(ts)
 			for _, n := range debIndexes[:3] {
 				ts.set(debDir+"/"+n, notFound)
 			}
