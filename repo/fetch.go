@@ -23,6 +23,7 @@ type HTTPError struct {
 	Status string
 }
 
+// Error describes the request and the status it got.
 func (e *HTTPError) Error() string { return "GET " + e.URL + ": " + e.Status }
 
 // validators are the stored cache validators of a resource, for a conditional request.

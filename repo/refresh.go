@@ -159,6 +159,8 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 	}
 	res.Took = time.Since(start)
 	if err == nil {
+		r.log.Debug("mirror refreshed", "mirror_id", m.ID, "url", m.URL, "status", res.Status,
+			"packages", res.Packages, "took", res.Took)
 		return res
 	}
 	res.Status, res.Err = StatusFailed, err
