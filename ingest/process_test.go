@@ -113,3 +113,57 @@ func TestProcessorRun(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestFixturesEndToEnd sends the 3.x protocol 1 capture and then the 4.x protocol 2 capture of
+// the same host: repos renamed by client 4.x must resolve to the same repos by mirror URL.
+func TestFixturesEndToEnd(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := Handler(db, Options{}, nil, nil)
+	p := NewProcessor(db, nil, nil)
+	var hostIDs []int64
+	for _, name := range []string{"patchman-protocol1-debian12", "patchman4-protocol2-debian12.http"} {
+		hdr, path, body := fixtureRequest(t, name)
+		hdr.Del("Authorization") // the capture's key is a placeholder; loopback needs none
+		if rec := post(h, path, "127.0.0.1:1", hdr, body); rec.Code/100 != 2 {
+			t.Fatalf("%s: got %d %s", name, rec.Code, rec.Body)
+		}
+		if n, err := p.ProcessPending(ctx); err != nil || n != 1 {
+			t.Fatalf("%s: processed %d, %v, want 1", name, n, err)
+		}
+		rs, err := db.Reports(ctx, store.ReportFilter{Limit: 1})
+		if err != nil || rs[0].Status != store.ReportProcessed {
+			t.Fatalf("%s: got %+v, %v, want processed", name, rs, err)
+		}
+		hostIDs = append(hostIDs, rs[0].HostID)
+	}
+	if hostIDs[0] != hostIDs[1] {
+		t.Errorf("got hosts %v, want one host", hostIDs)
+	}
+	repos, err := db.HostRepos(ctx, hostIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	security := 0
+	for _, r := range repos {
+		if r.Priority != 500 || len(r.URLs) != 1 {
+			t.Errorf("got repo %+v, want priority 500 and one mirror", r)
+		}
+		if r.Security {
+			security++
+		}
+	}
+	if len(repos) != 3 || security != 1 {
+		t.Errorf("got %d repos (%d security), want the same 3 repos found by URL, 1 security", len(repos), security)
+	}
+	h1, err := db.HostByName(ctx, "TestHost.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixtureFields(t, "patchman4-protocol1-debian12.http")
+	if h1.Packages != countLines(f["packages"]) || h1.OS != "Debian 12.11" || h1.Domain != "example.org" ||
+		h1.RebootRequired || len(h1.Tags) != 1 || h1.IP != "127.0.0.1" {
+		t.Errorf("got host %+v, want the 4.x package count %d, Debian 12.11, example.org, no reboot, tag bench, 127.0.0.1",
+			h1, countLines(f["packages"]))
+	}
+}
