@@ -21,7 +21,7 @@ type Repo struct {
 	Security bool
 	Enabled  bool
 	// Packages must be sorted by Name (store.ComputationInput delivers them so; SortByName
-	// sorts a hand-built list). Find binary-searches it instead of indexing 60,000 packages
+	// sorts a hand-built list), so that Find can search it without indexing 60,000 packages
 	// per computation.
 	Packages []store.Package
 	// ByName optionally indexes Packages by name (as store.RepoInput.ByName does); when nil,
