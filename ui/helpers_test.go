@@ -172,7 +172,7 @@ func seedFleet(t *testing.T, db *store.DB) {
 			continue
 		}
 		meta := store.MirrorMeta{Checksum: "sha256:" + m.URL, Freshness: testNow.Add(-50 * time.Hour)}
-		if _, err := db.SaveMirrorPackages(ctx, m.ID, offered[m.URL], meta); err != nil {
+		if _, err := db.SaveMirrorPackages(ctx, m.ID, offered[m.URL], nil, meta); err != nil {
 			t.Fatal(err)
 		}
 	}
