@@ -170,9 +170,11 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 	err := c.db.withReadTx(ctx, func(tx *sql.Tx) error {
 		var pkgSet int64
 		var members []byte
-		err := tx.QueryRowContext(ctx, `SELECT c.package_set_id, c.generation, s.members
+		var sc repoScope
+		err := tx.QueryRowContext(ctx, `SELECT c.package_set_id, c.generation, s.members,
+				c.repo_set_id, c.mode, c.os_group_id
 			FROM computations c JOIN package_sets s ON s.id = c.package_set_id WHERE c.id = ?`, id).
-			Scan(&pkgSet, &in.generation, &members)
+			Scan(&pkgSet, &in.generation, &members, &sc.repoSet, &sc.mode, &sc.osGroup)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
@@ -182,7 +184,7 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 		if err != nil {
 			return fmt.Errorf("decode package set %d: %w", pkgSet, err)
 		}
-		repos, fp, err := computationRepos(ctx, tx, id)
+		repos, fp, err := computationRepos(ctx, tx, sc)
 		if err != nil {
 			return err
 		}
@@ -205,6 +207,13 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 	return in, nil
 }
 
+// repoScope is what decides which repos a computation sees; many computations share one.
+type repoScope struct {
+	repoSet sql.NullInt64
+	mode    string
+	osGroup sql.NullInt64
+}
+
 // repoState is a repo of a computation with the state of its mirrors; key changes whenever
 // the repo's package list can have changed.
 type repoState struct {
@@ -219,8 +228,8 @@ type repoState struct {
 // computationRepos reads the repos a computation sees and a fingerprint of everything in them
 // that affects update finding. Mirror checksum, content_changed and the length of the stored
 // list together change whenever a refresh replaces a mirror's packages.
-func computationRepos(ctx context.Context, tx *sql.Tx, id int64) ([]repoState, string, error) {
-	rows, err := tx.QueryContext(ctx, `WITH c AS (SELECT repo_set_id, mode, os_group_id FROM computations WHERE id = ?),
+func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoState, string, error) {
+	rows, err := tx.QueryContext(ctx, `WITH c AS (SELECT ? AS repo_set_id, ? AS mode, ? AS os_group_id),
 		rs AS (
 			SELECT m.repo_id, m.priority FROM repo_set_members m, c WHERE m.set_id = c.repo_set_id
 			UNION ALL
@@ -231,7 +240,7 @@ func computationRepos(ctx context.Context, tx *sql.Tx, id int64) ([]repoState, s
 		FROM rs JOIN repos r ON r.id = rs.repo_id
 		LEFT JOIN mirrors mi ON mi.repo_id = r.id
 		LEFT JOIN mirror_packages mp ON mp.mirror_id = mi.id
-		ORDER BY r.id, mi.id`, id)
+		ORDER BY r.id, mi.id`, sc.repoSet, sc.mode, sc.osGroup)
 	if err != nil {
 		return nil, "", fmt.Errorf("load repos: %w", err)
 	}
@@ -457,8 +466,11 @@ func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult)
 			return err
 		}
 		defer ins.Close()
+		// The write transaction excludes every change, so one fingerprint per repo scope holds
+		// for the whole batch.
+		fps := make(map[repoScope]string)
 		for _, r := range results {
-			st, err := saveComputation(ctx, tx, ins, r, now)
+			st, err := saveComputation(ctx, tx, ins, fps, r, now)
 			if err != nil {
 				return fmt.Errorf("computation %d: %w", r.ID, err)
 			}
@@ -472,27 +484,39 @@ func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult)
 	return stale, nil
 }
 
-func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r ComputationResult, now time.Time) (stale bool, err error) {
-	_, fp, err := computationRepos(ctx, tx, r.ID)
-	if err != nil {
+func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, fps map[repoScope]string, r ComputationResult, now time.Time) (stale bool, err error) {
+	var sc repoScope
+	var dirty bool
+	var gen int64
+	err = tx.QueryRowContext(ctx, `SELECT repo_set_id, mode, os_group_id, dirty, generation FROM computations WHERE id = ?`, r.ID).
+		Scan(&sc.repoSet, &sc.mode, &sc.osGroup, &dirty, &gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // deleted meanwhile: nothing to save
+	} else if err != nil {
 		return false, err
 	}
+	fp, ok := fps[sc]
+	if !ok {
+		if _, fp, err = computationRepos(ctx, tx, sc); err != nil {
+			return false, err
+		}
+		fps[sc] = fp
+	}
+	clean := dirty && gen == r.generation && fp == r.fingerprint
+	dirty = dirty && !clean
 	security := 0
 	for _, u := range r.Updates {
 		security += boolInt(u.Security)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE computations SET computed = ?, security_count = ?, bugfix_count = ?,
-			dirty = CASE WHEN dirty = 1 AND generation = ? AND ? THEN 0 ELSE dirty END
-		WHERE id = ?`, now, security, len(r.Updates)-security, r.generation, fp == r.fingerprint, r.ID)
-	if err != nil {
+	// dirty is only written when it is cleared: writing 1 would fire the generation trigger.
+	if _, err := tx.ExecContext(ctx, `UPDATE computations SET computed = ?, security_count = ?, bugfix_count = ?
+		WHERE id = ?`, now, security, len(r.Updates)-security, r.ID); err != nil {
 		return false, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err // deleted meanwhile: nothing to save
-	}
-	var dirty bool
-	if err := tx.QueryRowContext(ctx, `SELECT dirty FROM computations WHERE id = ?`, r.ID).Scan(&dirty); err != nil {
-		return false, err
+	if clean {
+		if _, err := tx.ExecContext(ctx, `UPDATE computations SET dirty = 0 WHERE id = ?`, r.ID); err != nil {
+			return false, err
+		}
 	}
 	same, err := sameUpdates(ctx, tx, r.ID, r.Updates)
 	if err != nil || same {
