@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -162,6 +163,14 @@ func TestBrowser(t *testing.T) {
 	shot(t, ctx, dir, "06-hosts-mobile")
 	do(t, ctx, chromedp.Navigate(ts.URL+"/hosts/web1.example.org"), visible("updates-table"))
 	shot(t, ctx, dir, "07-host-mobile")
+	dark := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, dark); err != nil {
+		t.Fatalf("emulate dark scheme: %v", err)
+	}
+	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/"), visible("stats"))
+	shot(t, ctx, dir, "08-dashboard-dark")
+	do(t, ctx, chromedp.Navigate(ts.URL+"/hosts/web1.example.org"), visible("updates-table"))
+	shot(t, ctx, dir, "09-host-dark")
 
 	for _, m := range console() {
 		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
