@@ -95,9 +95,16 @@ type nameArch struct{ typ, name, arch string }
 // installed version of the same type, name and arch. Only rpm installonly packages (kernels)
 // are normally installed twice, so the common case is one cheap pass over a name count.
 func highestInstalled(installed []store.Package) []store.Package {
-	count := make(map[string]int32, len(installed))
+	// dpkg cannot install two versions of one name and arch, so deb packages need no check.
+	var count map[string]int32
 	dups := false
 	for _, p := range installed {
+		if p.Type == "deb" {
+			continue
+		}
+		if count == nil {
+			count = make(map[string]int32, len(installed))
+		}
 		count[p.Name]++
 		dups = dups || count[p.Name] > 1
 	}
@@ -106,7 +113,7 @@ func highestInstalled(installed []store.Package) []store.Package {
 	}
 	best := make(map[nameArch]store.Package)
 	for _, p := range installed {
-		if count[p.Name] == 1 {
+		if count[p.Name] <= 1 {
 			continue
 		}
 		k := nameArch{p.Type, p.Name, p.Arch}
@@ -116,7 +123,7 @@ func highestInstalled(installed []store.Package) []store.Package {
 	}
 	out := make([]store.Package, 0, len(installed))
 	for _, p := range installed {
-		if count[p.Name] == 1 || best[nameArch{p.Type, p.Name, p.Arch}].ID == p.ID {
+		if count[p.Name] <= 1 || best[nameArch{p.Type, p.Name, p.Arch}].ID == p.ID {
 			out = append(out, p)
 		}
 	}
