@@ -11,6 +11,7 @@ import (
 	"hash/crc64"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/ulikunitz/xz/lzma"
@@ -144,54 +145,61 @@ func parseXZBlock(data []byte, unpadded int64, checkSize int) (xzBlock, int64, b
 }
 
 // parallelXZ decodes the blocks of f on up to GOMAXPROCS goroutines and streams their output
-// in order. At most that many decoded blocks are held in memory at once.
+// in order. The block at the head is decoded straight into the pipe, so parsing starts at
+// once; the next ones are decoded ahead into memory, so at most GOMAXPROCS-1 decoded blocks
+// are held at a time.
 func parallelXZ(f xzFile, limit int64) (io.Reader, func()) {
 	pr, pw := io.Pipe()
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(f.blocks)))
+	ahead := max(0, min(runtime.GOMAXPROCS(0), len(f.blocks))-1)
 	type result struct {
 		out []byte
 		err error
 	}
-	results := make([]chan result, len(f.blocks))
-	for i := range results {
-		results[i] = make(chan result, 1)
-	}
-	sem := make(chan struct{}, workers)
+	pending := make([]chan result, len(f.blocks))
 	stop := make(chan struct{})
-	go func() {
-		for i, b := range f.blocks {
-			select {
-			case sem <- struct{}{}:
-			case <-stop:
-				return
-			}
+	start := func(i int) {
+		if i < len(f.blocks) && pending[i] == nil {
+			ch := make(chan result, 1)
+			pending[i] = ch
 			go func() {
-				out, err := decodeXZBlock(b, f.checkType, limit)
-				results[i] <- result{out, err}
+				var buf bytes.Buffer
+				buf.Grow(int(min(f.blocks[i].usize, limit, 64<<20)))
+				err := decodeXZBlock(&buf, f.blocks[i], f.checkType, limit)
+				ch <- result{buf.Bytes(), err}
 			}()
 		}
-	}()
+	}
 	go func() {
 		var written int64
-		for i := range f.blocks {
-			var r result
-			select {
-			case r = <-results[i]:
-			case <-stop:
+		for i, b := range f.blocks {
+			for j := i + 1; j <= i+ahead; j++ {
+				start(j)
+			}
+			var err error
+			if pending[i] == nil {
+				cw := &countWriter{w: pw}
+				err = decodeXZBlock(cw, b, f.checkType, limit-written)
+				written += cw.n
+			} else {
+				var r result
+				select {
+				case r = <-pending[i]:
+				case <-stop:
+					return
+				}
+				pending[i] = nil
+				if err = r.err; err == nil {
+					written += int64(len(r.out))
+					_, err = pw.Write(r.out)
+				}
+			}
+			if err == nil && written > limit {
+				err = ErrTooLarge
+			}
+			if err != nil {
+				pw.CloseWithError(fmt.Errorf("xz block %d: %w", i+1, err))
 				return
 			}
-			written += int64(len(r.out))
-			if r.err == nil && written > limit {
-				r.err = ErrTooLarge
-			}
-			if r.err != nil {
-				pw.CloseWithError(fmt.Errorf("xz block %d: %w", i+1, r.err))
-				return
-			}
-			if _, err := pw.Write(r.out); err != nil {
-				return
-			}
-			<-sem
 		}
 		pw.Close()
 	}()
@@ -204,25 +212,25 @@ func parallelXZ(f xzFile, limit int64) (io.Reader, func()) {
 	}
 }
 
-// decodeXZBlock decodes one block and verifies its check.
-func decodeXZBlock(b xzBlock, checkType byte, limit int64) ([]byte, error) {
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decodeXZBlock decodes one block into w, at most limit bytes, and verifies its check.
+func decodeXZBlock(w io.Writer, b xzBlock, checkType byte, limit int64) error {
 	// The dictionary never needs to exceed the block's own size: this keeps a tiny file
 	// compressed with -9 (64 MiB dictionary) from allocating 64 MiB.
 	dict := max(lzma.MinDictCap, int(min(int64(b.dict), b.usize)))
 	r, err := lzma.Reader2Config{DictCap: dict}.NewReader2(bytes.NewReader(b.packed))
 	if err != nil {
-		return nil, err
-	}
-	out := bytes.NewBuffer(make([]byte, 0, min(b.usize, limit, 64<<20)+1))
-	n, err := io.Copy(out, io.LimitReader(r, min(b.usize, limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, ErrTooLarge
-	}
-	if n != b.usize {
-		return nil, fmt.Errorf("decoded %d bytes, index says %d", n, b.usize)
+		return err
 	}
 	var h hash.Hash
 	switch checkType {
@@ -232,19 +240,30 @@ func decodeXZBlock(b xzBlock, checkType byte, limit int64) ([]byte, error) {
 		h = crc64.New(crc64Table)
 	case 10:
 		h = sha256.New()
-	default:
-		return out.Bytes(), nil
 	}
-	h.Write(out.Bytes())
+	if h != nil {
+		w = io.MultiWriter(w, h)
+	}
+	n, err := io.Copy(w, io.LimitReader(r, min(b.usize, limit)+1))
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return ErrTooLarge
+	}
+	if n != b.usize {
+		return fmt.Errorf("decoded %d bytes, index says %d", n, b.usize)
+	}
+	if h == nil {
+		return nil
+	}
 	sum := h.Sum(nil)
 	if checkType != 10 {
 		// CRC32 and CRC64 are stored little-endian; Sum returns big-endian.
-		for i, j := 0, len(sum)-1; i < j; i, j = i+1, j-1 {
-			sum[i], sum[j] = sum[j], sum[i]
-		}
+		slices.Reverse(sum)
 	}
 	if !bytes.Equal(sum, b.check) {
-		return nil, errors.New("integrity check failed")
+		return errors.New("integrity check failed")
 	}
-	return out.Bytes(), nil
+	return nil
 }

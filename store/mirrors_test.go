@@ -345,3 +345,40 @@ func TestMirrorFailedAndUnchanged(t *testing.T) {
 		t.Errorf("unknown mirror: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestPackageIDsOddStrings round-trips keys whose fields need JSON escaping, since keys travel
+// to SQLite as a JSON array.
+func TestPackageIDsOddStrings(t *testing.T) {
+	db := openMirrorTestDB(t)
+	ctx := context.Background()
+	odd := []string{`quo"te`, `back\slash`, "tab\tnew\nline", "ünïcødé", "nul\x00byte", "", "ctl\x1f", "del\x7f", "<&>"}
+	var keys []PackageKey
+	for i, s := range odd {
+		keys = append(keys, PackageKey{Type: "deb", Name: fmt.Sprintf("p%d%s", i, s), Arch: s, Epoch: s, Version: "1" + s, Release: s})
+	}
+	var ids []int64
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = db.packageIDs(ctx, tx, keys)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.PackagesByID(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range keys {
+		if got[ids[i]] != k {
+			t.Errorf("key %d: got %+q, want %+q", i, got[ids[i]], k)
+		}
+	}
+	known, err := db.KnownPackageIDs(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(known, ids) {
+		t.Errorf("known ids: got %v, want %v", known, ids)
+	}
+}
