@@ -298,3 +298,53 @@ func TestSaveComputationDeletedMeanwhile(t *testing.T) {
 		t.Errorf("saving a deleted computation: got %v, want it silently dropped", err)
 	}
 }
+
+func TestComputationInputGroupMode(t *testing.T) {
+	f := newCompFixture(t)
+	ctx := context.Background()
+	var group, comp int64
+	err := f.db.write.QueryRowContext(ctx, `INSERT INTO os_groups (name) VALUES ('Debian 12') RETURNING id`).Scan(&group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The group holds main (already in the host's set at 500) and security; the computation
+	// has no repo set of its own, so it sees exactly the group's repos at priority 0.
+	for _, r := range []int64{f.main, f.security} {
+		if _, err := f.db.write.ExecContext(ctx, `INSERT INTO os_group_repos (os_group_id, repo_id) VALUES (?, ?)`, group, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = f.db.write.QueryRowContext(ctx, `INSERT INTO computations (package_set_id, repo_set_id, mode, os_group_id)
+		SELECT package_set_id, NULL, 'group', ? FROM computations WHERE id = ? RETURNING id`, group, f.noRepos).Scan(&comp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.db.ComputationInput(ctx, comp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]int64
+	for _, r := range in.Repos {
+		got = append(got, [2]int64{r.ID, int64(r.Priority)})
+	}
+	if want := [][2]int64{{f.main, 0}, {f.security, 0}}; !cmp.Equal(got, want) {
+		t.Errorf("group mode repos: got %v, want %v", got, want)
+	}
+
+	// With a repo set too, the host's own entries (and priorities) win over the group's.
+	err = f.db.write.QueryRowContext(ctx, `INSERT INTO computations (package_set_id, repo_set_id, mode, os_group_id)
+		SELECT package_set_id, repo_set_id, 'group', ? FROM computations WHERE id = ? RETURNING id`, group, f.withRepos).Scan(&comp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, err = f.db.ComputationInput(ctx, comp); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, r := range in.Repos {
+		got = append(got, [2]int64{r.ID, int64(r.Priority)})
+	}
+	if want := [][2]int64{{f.main, 500}, {f.security, 500}, {f.off, 100}}; !cmp.Equal(got, want) {
+		t.Errorf("group mode with repo set: got %v, want %v", got, want)
+	}
+}

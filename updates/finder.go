@@ -33,6 +33,9 @@ type Finder struct {
 
 // NewFinder returns a Finder computing on as many goroutines as GOMAXPROCS, with one writer.
 func NewFinder(db *store.DB, log *slog.Logger) *Finder {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Finder{db: db, log: log, workers: max(1, runtime.GOMAXPROCS(0))}
 }
 
