@@ -189,7 +189,7 @@ func TestAuthRequired(t *testing.T) {
 
 func TestViewerCannotAct(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, viewerName, viewerPassword)
+	c := env.session(t, viewerName)
 	for _, path := range []string{"/repos/1/security", "/repos/1/refresh", "/actions/find-updates"} {
 		if rec := env.do(t, http.MethodPost, path, url.Values{"security": {"1"}}, c, nil); rec.Code != http.StatusForbidden {
 			t.Errorf("viewer POST %s: got %d, want 403", path, rec.Code)

@@ -2,13 +2,16 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,21 +39,70 @@ type testEnv struct {
 // actionLog records which Actions the UI called.
 type actionLog struct{ refreshed, findUpdates, processReports int }
 
+// template is a database with the users and the fleet, built once per test binary: building
+// it hashes passwords with argon2, which is slow by design (and ~10x slower under -race).
+var template = struct {
+	once sync.Once
+	path string
+	err  error
+}{}
+
+func templateDB() (string, error) {
+	template.once.Do(func() {
+		dir, err := os.MkdirTemp("", "patchward-ui-test")
+		if err != nil {
+			template.err = err
+			return
+		}
+		template.path = filepath.Join(dir, "template.db")
+		template.err = buildTemplate(template.path)
+	})
+	return template.path, template.err
+}
+
+func buildTemplate(path string) error {
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, store.WithClock(func() time.Time { return testNow }))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.CreateUser(ctx, adminName, adminPassword, "admin"); err != nil {
+		return err
+	}
+	if _, err := db.CreateUser(ctx, viewerName, viewerPassword, "viewer"); err != nil {
+		return err
+	}
+	return seedFleet(db)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.path != "" {
+		os.RemoveAll(filepath.Dir(template.path))
+	}
+	os.Exit(code)
+}
+
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "ui.db"), store.WithClock(func() time.Time { return testNow }))
+	src, err := templateDB()
+	if err != nil {
+		t.Fatalf("build template database: %v", err)
+	}
+	body, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ui.db")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.CreateUser(ctx, adminName, adminPassword, "admin"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateUser(ctx, viewerName, viewerPassword, "viewer"); err != nil {
-		t.Fatal(err)
-	}
-	seedFleet(t, db)
 	env := &testEnv{db: db, act: &actionLog{}}
 	acts := Actions{
 		RefreshRepo:    func(context.Context, int64) error { env.act.refreshed++; return nil },
@@ -60,6 +112,27 @@ func newTestEnv(t *testing.T) *testEnv {
 	env.srv = newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), acts)
 	env.h = env.srv.routes()
 	return env
+}
+
+// session starts a session for a user directly, skipping the (deliberately slow) password check,
+// for tests that are not about logging in.
+func (e *testEnv) session(t *testing.T, name string) *http.Cookie {
+	t.Helper()
+	users, err := e.db.Users(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Name == name {
+			token, err := e.db.CreateSession(t.Context(), u.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &http.Cookie{Name: sessionCookie, Value: token}
+		}
+	}
+	t.Fatalf("no user %s", name)
+	return nil
 }
 
 // do sends one request through the handler; cookie may be nil.
@@ -82,22 +155,6 @@ func (e *testEnv) do(t *testing.T, method, target string, form url.Values, cooki
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	return rec
-}
-
-// login logs in and returns the session cookie.
-func (e *testEnv) login(t *testing.T, name, password string) *http.Cookie {
-	t.Helper()
-	rec := e.do(t, http.MethodPost, "/login", url.Values{"username": {name}, "password": {password}}, nil, nil)
-	if rec.Code != http.StatusSeeOther {
-		t.Fatalf("login %s: got status %d, want 303", name, rec.Code)
-	}
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == sessionCookie && c.Value != "" {
-			return c
-		}
-	}
-	t.Fatalf("login %s: no session cookie", name)
-	return nil
 }
 
 // page GETs target with cookie, requires a 200 and parses the HTML.
@@ -131,8 +188,7 @@ const (
 
 // seedFleet builds a small fleet through the store's own write path: hosts from reports,
 // mirror contents from refreshes, and updates saved as update finding would.
-func seedFleet(t *testing.T, db *store.DB) {
-	t.Helper()
+func seedFleet(db *store.DB) error {
 	ctx := context.Background()
 	debRepos := []store.ReportedRepo{
 		{Type: "deb", Name: "Debian bookworm main", Priority: 500, URLs: []string{debMain}},
@@ -153,12 +209,12 @@ func seedFleet(t *testing.T, db *store.DB) {
 	}
 	for _, r := range reports {
 		if _, err := db.ApplyHostReport(ctx, 0, r); err != nil {
-			t.Fatalf("apply %s: %v", r.Hostname, err)
+			return fmt.Errorf("apply %s: %w", r.Hostname, err)
 		}
 	}
 	mirrors, err := db.MirrorsToRefresh(ctx, 0)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	offered := map[string][]store.PackageKey{
 		debMain:     {pkg("deb", "bash", "amd64", "5.2.15", "2+b7"), pkg("deb", "zsh", "amd64", "5.9", "4+b1")},
@@ -167,31 +223,30 @@ func seedFleet(t *testing.T, db *store.DB) {
 	for _, m := range mirrors {
 		if m.URL == rockyBase {
 			if _, err := db.MirrorFailed(ctx, m.ID, "GET repomd.xml: 503 Service Unavailable", 10); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			continue
 		}
 		meta := store.MirrorMeta{Checksum: "sha256:" + m.URL, Freshness: testNow.Add(-50 * time.Hour)}
 		if _, err := db.SaveMirrorPackages(ctx, m.ID, offered[m.URL], nil, meta); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	computeUpdates(t, db)
+	return computeUpdates(db)
 }
 
 // computeUpdates stands in for update finding: in this fleet every repo package with the
 // name and arch of an installed one is newer.
-func computeUpdates(t *testing.T, db *store.DB) {
-	t.Helper()
+func computeUpdates(db *store.DB) error {
 	ctx := context.Background()
 	ids, err := db.DirtyComputations(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, id := range ids {
 		in, err := db.ComputationInput(ctx, id)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		var ups []store.ComputedUpdate
 		for _, old := range in.Installed {
@@ -204,7 +259,8 @@ func computeUpdates(t *testing.T, db *store.DB) {
 			}
 		}
 		if err := db.SaveComputation(ctx, in.Result(ups)); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }

@@ -29,7 +29,7 @@ func hostCounts(doc *goquery.Document) map[string]string {
 
 func TestHostList(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	tests := []struct {
 		query     string
 		want      map[string]string
@@ -88,7 +88,7 @@ func TestHostList(t *testing.T) {
 
 func TestHostPage(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	doc := env.page(t, "/hosts/web1.example.org", c)
 	if got := text(doc.Find(`[data-testid="host-name"]`)); got != "web1.example.org" {
 		t.Errorf("name: got %q", got)
@@ -130,7 +130,7 @@ func TestHostPage(t *testing.T) {
 
 func TestReposPage(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	doc := env.page(t, "/repos", c)
 	type mirror struct{ URL, Status, Packages, Error string }
 	got := map[string]mirror{}
@@ -176,7 +176,7 @@ func repoIDByName(t *testing.T, env *testEnv, c *http.Cookie, name string) strin
 
 func TestToggleSecurity(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	id := repoIDByName(t, env, c, "Debian bookworm main")
 
 	rec := env.do(t, http.MethodPost, "/repos/"+id+"/security", url.Values{"security": {"1"}}, c, nil)
@@ -228,7 +228,7 @@ func TestToggleSecurity(t *testing.T) {
 
 func TestCrossOriginRefused(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	id := repoIDByName(t, env, c, "Debian bookworm main")
 	for _, hdr := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
@@ -255,7 +255,7 @@ func TestCrossOriginRefused(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	for _, path := range []string{"/login", "/", "/hosts"} {
 		rec := env.do(t, http.MethodGet, path, nil, c, nil)
 		h := rec.Header()
@@ -269,7 +269,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestDashboardAndActions(t *testing.T) {
 	env := newTestEnv(t)
-	c := env.login(t, adminName, adminPassword)
+	c := env.session(t, adminName)
 	doc := env.page(t, "/", c)
 	for key, want := range map[string]string{"hosts": "3", "security": "1", "bugfix": "1", "reboot": "1", "stale": "1", "failing": "1"} {
 		if got := text(doc.Find(`[data-testid="stat-` + key + `"] .stat-value`)); got != want {
