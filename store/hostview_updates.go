@@ -1,0 +1,171 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// HostUpdate is one pending update of a host: either found by update finding (from the
+// mirrors of the host's repos) or reported by the client itself (Client set).
+type HostUpdate struct {
+	Name      string
+	Arch      string
+	Type      string
+	Installed string // full EVR
+	Available string // full EVR
+	Repo      string
+	RepoID    int64 // 0 when unknown or client-reported
+	Security  bool
+	Client    bool // computed by the client (Patchman -u), not by us
+}
+
+// HostUpdates lists a host's pending updates, security first, then by name and arch.
+func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, error) {
+	var out []HostUpdate
+	var psMembers []byte
+	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+			LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&psMembers); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		var err error
+		if out, err = computedHostUpdates(ctx, tx, hostID); err != nil {
+			return err
+		}
+		client, err := clientHostUpdates(ctx, tx, hostID)
+		out = append(out, client...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("updates of host %d: %w", hostID, err)
+	}
+	if err := db.fillClientInstalled(ctx, out, psMembers); err != nil {
+		return nil, fmt.Errorf("updates of host %d: %w", hostID, err)
+	}
+	slices.SortStableFunc(out, func(a, b HostUpdate) int {
+		if a.Security != b.Security {
+			if a.Security {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch))
+	})
+	return out, nil
+}
+
+func computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT op.name, op.arch, op.type,
+		op.epoch, op.version, op.release, np.epoch, np.version, np.release,
+		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security
+		FROM hosts h
+		JOIN computed_updates cu ON cu.computation_id = h.computation_id
+		JOIN packages op ON op.id = cu.old_package_id
+		JOIN packages np ON np.id = cu.new_package_id
+		LEFT JOIN repos r ON r.id = cu.repo_id
+		WHERE h.id = ?`, hostID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HostUpdate
+	for rows.Next() {
+		var u HostUpdate
+		var o, n PackageKey
+		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &o.Epoch, &o.Version, &o.Release,
+			&n.Epoch, &n.Version, &n.Release, &u.Repo, &u.RepoID, &u.Security); err != nil {
+			return nil, err
+		}
+		u.Installed, u.Available = o.EVR(), n.EVR()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, arch, version, repo, security
+		FROM host_client_updates WHERE host_id = ?`, hostID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HostUpdate
+	for rows.Next() {
+		u := HostUpdate{Client: true}
+		if err := rows.Scan(&u.Name, &u.Arch, &u.Available, &u.Repo, &u.Security); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// fillClientInstalled fills Installed and Type of client-reported updates from the host's
+// package set; the client only says what is available.
+func (db *DB) fillClientInstalled(ctx context.Context, ups []HostUpdate, members []byte) error {
+	if !slices.ContainsFunc(ups, func(u HostUpdate) bool { return u.Client }) {
+		return nil
+	}
+	pkgs, err := db.decodePackageSet(ctx, members)
+	if err != nil {
+		return err
+	}
+	type nameArch struct{ name, arch string }
+	installed := make(map[nameArch]PackageKey, len(pkgs))
+	for _, k := range pkgs {
+		installed[nameArch{k.Name, k.Arch}] = k
+	}
+	for i := range ups {
+		if k, ok := installed[nameArch{ups[i].Name, ups[i].Arch}]; ok && ups[i].Client {
+			ups[i].Installed, ups[i].Type = k.EVR(), k.Type
+		}
+	}
+	return nil
+}
+
+// decodePackageSet turns a package_sets.members BLOB into package keys sorted by name, arch.
+func (db *DB) decodePackageSet(ctx context.Context, members []byte) ([]PackageKey, error) {
+	ids, err := DecodeIDSet(members)
+	if err != nil {
+		return nil, err
+	}
+	byID, err := db.PackagesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PackageKey, 0, len(byID))
+	for _, k := range byID {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b PackageKey) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch),
+			strings.Compare(a.EVR(), b.EVR()))
+	})
+	return out, nil
+}
+
+// HostPackages lists a host's installed packages sorted by name and arch.
+func (db *DB) HostPackages(ctx context.Context, hostID int64) ([]PackageKey, error) {
+	var members []byte
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+		LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&members)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, err)
+	}
+	pkgs, err := db.decodePackageSet(ctx, members)
+	if err != nil {
+		return nil, fmt.Errorf("packages of host %d: %w", hostID, err)
+	}
+	return pkgs, nil
+}
