@@ -24,6 +24,7 @@ import (
 	"golang.org/x/term"
 
 	"patchward/ingest"
+	"patchward/ingest/agent"
 	"patchward/repo"
 	"patchward/store"
 	"patchward/updates"
@@ -48,8 +49,13 @@ const usage = `usage: patchward COMMAND [flags]
 Server:
   serve [--config FILE] [--data DIR] [--listen ADDR]   run the server (UI, API, report intake, jobs)
 
+Agent (on monitored hosts):
+  report [--server URL] [--dry-run] [--output FILE] ...   collect and send this host's report
+  agent install | agent uninstall                          timer and package-manager hooks
+
 Jobs (safe while the server runs):
   process                      process pending reports
+  ingest FILE...               load report files carried across an air gap
   refresh [--force] [--repo ID]  refresh repository metadata
   find-updates [--host NAME] [--force]  find updates for hosts
 
@@ -77,6 +83,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if cmd == "version" {
 		fmt.Fprintln(stdout, "patchward", buildVersion())
 		return nil
+	}
+	if cmd == "report" || cmd == "agent" {
+		// The agent runs on monitored hosts: it needs no database and has its own flags.
+		return agent.Run(ctx, args, environ, stdin, stdout, stderr)
 	}
 	if cmd == "user" || cmd == "apikey" {
 		if len(rest) == 0 || rest[0] != "add" {
@@ -107,7 +117,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "apikey add":
 		fs.StringVar(&o.kind, "kind", "patchman", "patchman (protocol 2 uploads) or api (/api/v1)")
 		fs.StringVar(&o.role, "role", "viewer", "role of an api key")
-	case "process":
+	case "process", "ingest":
 	default:
 		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
 	}
@@ -134,6 +144,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return a.serve(ctx)
 	case "process":
 		return a.cliProcess(ctx)
+	case "ingest":
+		return a.cliIngest(ctx, o)
 	case "refresh":
 		return a.cliRefresh(ctx, o)
 	case "find-updates":
@@ -246,6 +258,20 @@ func (a *app) cliProcess(ctx context.Context) error {
 	n, err := a.processReports(ctx)
 	fmt.Fprintf(a.stdout, "processed %d report(s)\n", n)
 	return err
+}
+
+// cliIngest stores report files written by `patchward report --output` (carried across an air
+// gap) as pending reports, then processes them.
+func (a *app) cliIngest(ctx context.Context, o cliOptions) error {
+	if len(o.args) == 0 {
+		return errors.New("ingest: want one or more report files")
+	}
+	n, err := ingest.ImportFiles(ctx, a.db, a.log, o.args)
+	fmt.Fprintf(a.stdout, "stored %d report(s)\n", n)
+	if err != nil {
+		return err
+	}
+	return a.cliProcess(ctx)
 }
 
 func (a *app) cliRefresh(ctx context.Context, o cliOptions) error {
