@@ -155,9 +155,8 @@ func parseDeb(name string, body []byte, limit int64, la *lookahead) ([]store.Pac
 	}
 	defer done()
 	cr := &countingReader{r: r}
-	// A Packages stanza compresses to roughly 150 bytes with xz; presizing avoids regrowing a
-	// 60,000-element slice several times.
-	pkgs := make([]store.PackageKey, 0, min(len(body)/150+16, 1<<20))
+	// Presizing from the compressed size avoids regrowing a 60,000-element slice.
+	pkgs := make([]store.PackageKey, 0, min(len(body)/stanzaBytes(name)+16, 1<<20))
 	err = deb.ParsePackages(cr, func(p deb.Package) error {
 		e, v, rel := deb.SplitVersion(p.Version)
 		pkgs = append(pkgs, store.PackageKey{Type: "deb", Name: p.Name, Arch: p.Arch, Epoch: e, Version: v, Release: rel})
@@ -172,6 +171,23 @@ func parseDeb(name string, body []byte, limit int64, la *lookahead) ([]store.Pac
 		return nil, fmt.Errorf("parse %s: %w", name, errNoPackages)
 	}
 	return pkgs, nil
+}
+
+// stanzaBytes is roughly what one Packages stanza takes in a file named name, measured on
+// bookworm main amd64 (47.7 MiB for 63,440 stanzas; xz 8.4 MiB, gzip -9 11.2 MiB, bzip2 -9 8.7 MiB), rounded
+// down so the estimate errs towards one spare allocation rather than a regrowth.
+func stanzaBytes(name string) int {
+	switch c, _ := bySuffix(name); c {
+	case xzC:
+		return 135
+	case gzipC:
+		return 180
+	case bzip2C:
+		return 140
+	case zstdC:
+		return 150
+	}
+	return 780
 }
 
 // countingReader notes whether anything but whitespace went through it.
