@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -61,7 +60,7 @@ func isoTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// num formats a count with thin grouping for readability ("63 000").
+// num formats a count for people: thousands grouped from 10,000 up ("63,000"; "9999" stays short).
 func num(n int) string {
 	s := strconv.Itoa(n)
 	if n < 10000 && n > -10000 {
@@ -86,12 +85,6 @@ func num(n int) string {
 
 func itoa(n int) string   { return strconv.Itoa(n) }
 func id64(n int64) string { return strconv.FormatInt(n, 10) }
-func pct(a, b int) string {
-	if b == 0 {
-		return "0"
-	}
-	return fmt.Sprintf("%d", a*100/b)
-}
 
 // staleAfter turns the stale_days option into a duration.
 func staleAfter(days int) time.Duration { return time.Duration(days) * 24 * time.Hour }
