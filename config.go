@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -64,7 +63,9 @@ func defaultConfig() map[string]any {
 		"schedule.cleanup":            "30 5 * * *",
 		"ingest.allowed_networks":     ingest.DefaultAllowedNetworks,
 		"ingest.require_patchman_key": false,
-		"ingest.max_body_bytes":       int64(64 << 20),
+		"ingest.max_body_bytes":       int64(ingest.DefaultMaxBodyBytes),
+		"ingest.keep_reports":         10,
+		"ingest.keep_rejected":        "720h",
 		"repo.timeout":                "60s",
 		"repo.concurrency":            4,
 		"repo.max_decompressed_bytes": int64(1 << 30),
@@ -154,10 +155,11 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("schedule.%s %q: %w", name, spec, err))
 		}
 	}
-	for _, n := range c.Ingest.AllowedNetworks {
-		if _, err := netip.ParsePrefix(strings.TrimSpace(n)); err != nil {
-			errs = append(errs, fmt.Errorf("ingest.allowed_networks %q: %w", n, err))
-		}
+	if err := c.Ingest.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("ingest.%w", err))
+	}
+	if c.Ingest.KeepReports < 1 {
+		errs = append(errs, errors.New("ingest.keep_reports: must be at least 1"))
 	}
 	if c.Ingest.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("ingest.max_body_bytes: must be positive"))

@@ -52,9 +52,13 @@ func (a *app) findUpdates(ctx context.Context) error {
 	return err
 }
 
-// cleanup drops expired sessions.
+// cleanup drops expired sessions and old reports (keeping each host's newest reports as its
+// history, and rejected uploads for a while for inspection).
 func (a *app) cleanup(ctx context.Context) error {
-	_, err := a.db.DeleteExpiredSessions(ctx)
+	if _, err := a.db.DeleteExpiredSessions(ctx); err != nil {
+		return err
+	}
+	_, err := a.db.PruneReports(ctx, a.cfg.Ingest.KeepReports, a.db.Now().Add(-a.cfg.Ingest.KeepRejected))
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // DefaultAllowedNetworks are the networks that may send reports without credentials unless
@@ -29,6 +30,10 @@ type Options struct {
 	RequirePatchmanKey bool `koanf:"require_patchman_key"`
 	// MaxBodyBytes caps a request body (after gzip decoding for the native protocol).
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
+	// KeepReports is how many processed reports per host the cleanup job keeps (report history).
+	KeepReports int `koanf:"keep_reports"`
+	// KeepRejected is how long rejected uploads are kept for inspection.
+	KeepRejected time.Duration `koanf:"keep_rejected"`
 }
 
 // Validate returns every problem with the options at once.
