@@ -84,6 +84,8 @@ func testKeys(n int, version string) []PackageKey {
 }
 
 func TestPackageIDs(t *testing.T) {
+	defer func(old int) { pkgBatch = old }(pkgBatch)
+	pkgBatch = 50
 	db := openMirrorTestDB(t)
 	ctx := context.Background()
 	// More than two batches, with duplicates inside one call and rows that already exist.

@@ -75,8 +75,9 @@ func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints
 // pkgBatch is how many keys one statement carries. Keys travel as one JSON array bound to a
 // single parameter and are unpacked by json_each inside SQLite: with modernc SQLite every bound
 // parameter costs a Go-side conversion and a copy, and that, not SQLite's own work, dominated
-// the 6-parameters-per-key form (1.6 s and 100 MB of garbage for 63,000 new keys).
-const pkgBatch = 2000
+// the 6-parameters-per-key form (1.6 s and 100 MB of garbage for 63,000 new keys). A variable
+// only so tests can cross batch boundaries with little data.
+var pkgBatch = 2000
 
 func allIndexes(n int) []int {
 	idx := make([]int, n)
