@@ -70,7 +70,12 @@ type HostReport struct {
 	Repos    []ReportedRepo   `json:"repos"`
 	Modules  []ReportedModule `json:"modules"`
 	Updates  []ClientUpdate   `json:"updates,omitempty"`
-	Agent    string           `json:"agent,omitempty"` // e.g. "patchman-client/1", "patchward/0.1"
-	Received time.Time        `json:"received"`
-	RemoteIP string           `json:"remote_ip,omitempty"`
+	// Held names the packages on hold (dpkg hold, dnf versionlock, pacman IgnorePkg); nil when
+	// the client cannot tell (Patchman clients).
+	Held []string `json:"held,omitempty"`
+	// OSRelease holds /etc/os-release fields when the client sent them (native protocol).
+	OSRelease map[string]string `json:"os_release,omitempty"`
+	Agent     string            `json:"agent,omitempty"` // e.g. "patchman-client/1", "patchward/0.1"
+	Received  time.Time         `json:"received"`
+	RemoteIP  string            `json:"remote_ip,omitempty"`
 }
