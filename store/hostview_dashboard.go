@@ -35,7 +35,9 @@ type Dashboard struct {
 	Rejected       DashboardList // reports rejected in the last 24 hours
 	FailingMirrors DashboardList // enabled mirrors whose last refresh failed
 	NeverRefreshed DashboardList // enabled mirrors never refreshed successfully
-	NoMirrors      DashboardList // repos without any mirror
+	// DisabledMirrors are mirrors switched off, by a person or after failing too often.
+	DisabledMirrors DashboardList
+	NoMirrors       DashboardList // repos without any mirror
 }
 
 // dashboardLimit is how many entries each dashboard list shows.
@@ -73,6 +75,8 @@ func (db *DB) Dashboard(ctx context.Context, staleBefore time.Time) (Dashboard, 
 			WHERE enabled = 1 AND (fail_count > 0 OR last_error != '') ORDER BY fail_count DESC, url`, nil},
 		{&d.NeverRefreshed, `SELECT repo_id, url, '', last_attempt FROM mirrors
 			WHERE enabled = 1 AND last_success IS NULL ORDER BY url`, nil},
+		{&d.DisabledMirrors, `SELECT repo_id, url, last_error, last_attempt FROM mirrors
+			WHERE enabled = 0 ORDER BY url`, nil},
 		{&d.NoMirrors, `SELECT r.id, r.name, r.type, r.created FROM repos r
 			WHERE NOT EXISTS (SELECT 1 FROM mirrors m WHERE m.repo_id = r.id) ORDER BY r.name`, nil},
 	}

@@ -197,7 +197,7 @@ func TestRepos(t *testing.T) {
 	for _, r := range repos {
 		got = append(got, brief{r.Name, r.Hosts, len(r.Mirrors)})
 	}
-	want := []brief{{"Debian bookworm main", 3, 2}, {"Debian bookworm-security main", 1, 1}, {"Rocky BaseOS", 0, 0}}
+	want := []brief{{"Debian bookworm main", 3, 2}, {"Debian bookworm-security main", 1, 1}, {"Rocky BaseOS", 0, 1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("repos (-want +got):\n%s", diff)
 	}
@@ -304,7 +304,8 @@ func TestDashboard(t *testing.T) {
 		{"rejected last day", d.Rejected, 1, []string{"bad1"}},
 		{"failing mirrors", d.FailingMirrors, 1, []string{"http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
 		{"never refreshed", d.NeverRefreshed, 1, []string{"http://ftp.example.org/debian/dists/bookworm/main/binary-amd64"}},
-		{"no mirrors", d.NoMirrors, 1, []string{"Rocky BaseOS"}},
+		{"disabled mirrors", d.DisabledMirrors, 1, []string{"http://old.example.org/rocky/BaseOS"}},
+		{"no mirrors", d.NoMirrors, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,7 +317,7 @@ func TestDashboard(t *testing.T) {
 			}
 		})
 	}
-	if d.Hosts != 4 || d.Repos != 3 || d.Mirrors != 3 {
-		t.Errorf("totals: got %d hosts, %d repos, %d mirrors, want 4, 3, 3", d.Hosts, d.Repos, d.Mirrors)
+	if d.Hosts != 4 || d.Repos != 3 || d.Mirrors != 4 {
+		t.Errorf("totals: got %d hosts, %d repos, %d mirrors, want 4, 3, 4", d.Hosts, d.Repos, d.Mirrors)
 	}
 }

@@ -38,6 +38,8 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 			Link: repoLink, Kind: "security", List: d.FailingMirrors},
 		{Key: "unrefreshed", Title: "Mirrors never refreshed", Empty: "Every mirror has been refreshed.",
 			Link: repoLink, Kind: "warn", List: d.NeverRefreshed},
+		{Key: "disabled", Title: "Disabled mirrors", Empty: "No mirror is disabled.",
+			Link: repoLink, Kind: "warn", List: d.DisabledMirrors},
 		{Key: "nomirrors", Title: "Repositories without mirrors", Empty: "Every repository has a mirror.",
 			Link: repoLink, Kind: "warn", List: d.NoMirrors},
 	}

@@ -25,6 +25,8 @@ INSERT INTO mirrors (id, repo_id, url, last_attempt, last_success, last_error, f
     (2, 2, 'http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64',
         '2026-11-21 11:00:00+00:00', '2026-11-20 11:00:00+00:00', 'GET: 503 Service Unavailable', 2, 900, NULL),
     (3, 1, 'http://ftp.example.org/debian/dists/bookworm/main/binary-amd64', NULL, NULL, '', 0, 0, NULL);
+INSERT INTO mirrors (id, repo_id, url, enabled, last_attempt, last_error, fail_count) VALUES
+    (4, 3, 'http://old.example.org/rocky/BaseOS', 0, '2026-11-01 00:00:00+00:00', 'GET: 404 Not Found', 30);
 INSERT INTO repo_sets (id, digest) VALUES (1, x'01'), (2, x'02');
 INSERT INTO repo_set_members (set_id, repo_id, priority) VALUES (1, 1, 500), (1, 2, 990), (2, 1, 100);
 INSERT INTO computations (id, package_set_id, repo_set_id, mode, computed, dirty, security_count, bugfix_count) VALUES
