@@ -164,9 +164,9 @@ func TestHostPackagesAndRepos(t *testing.T) {
 	}
 	wantRepos := []HostRepo{
 		{ID: 2, Name: "Debian bookworm-security main", Type: "deb", Priority: 990, Security: true, Enabled: true,
-			URLs: []string{"http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
+			URLs: []string{"http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
 		{ID: 1, Name: "Debian bookworm main", Type: "deb", Priority: 500, Enabled: true,
-			URLs: []string{"http://deb.debian.org/debian/dists/bookworm/main/binary-amd64",
+			URLs: []string{"http://mirror.example.org/debian/dists/bookworm/main/binary-amd64",
 				"http://ftp.example.org/debian/dists/bookworm/main/binary-amd64"}},
 	}
 	if diff := cmp.Diff(wantRepos, repos); diff != "" {
@@ -302,7 +302,7 @@ func TestDashboard(t *testing.T) {
 		{"no repos", d.NoRepos, 1, []string{"new1"}},
 		{"pending", d.Pending, 1, []string{"web1"}},
 		{"rejected last day", d.Rejected, 1, []string{"bad1"}},
-		{"failing mirrors", d.FailingMirrors, 1, []string{"http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
+		{"failing mirrors", d.FailingMirrors, 1, []string{"http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
 		{"never refreshed", d.NeverRefreshed, 1, []string{"http://ftp.example.org/debian/dists/bookworm/main/binary-amd64"}},
 		{"disabled mirrors", d.DisabledMirrors, 1, []string{"http://old.example.org/rocky/BaseOS"}},
 		{"no mirrors", d.NoMirrors, 0, nil},

@@ -181,9 +181,9 @@ func pkg(typ, name, arch, version, release string) store.PackageKey {
 }
 
 const (
-	debMain     = "http://deb.debian.org/debian/dists/bookworm/main/binary-amd64"
-	debSecurity = "http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64"
-	rockyBase   = "https://dl.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os"
+	debMain     = "http://mirror.example.org/debian/dists/bookworm/main/binary-amd64"
+	debSecurity = "http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64"
+	rockyBase   = "https://rocky.example.org/pub/rocky/9/BaseOS/x86_64/os"
 )
 
 // seedFleet builds a small fleet through the store's own write path: hosts from reports,

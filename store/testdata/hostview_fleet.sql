@@ -20,9 +20,9 @@ INSERT INTO repos (id, name, type, arch, repo_ident, security, enabled, created)
     (2, 'Debian bookworm-security main', 'deb', 'amd64', '', 1, 1, '2026-11-01 00:00:00+00:00'),
     (3, 'Rocky BaseOS', 'rpm', 'x86_64', 'baseos', 0, 1, '2026-11-01 00:00:00+00:00');
 INSERT INTO mirrors (id, repo_id, url, last_attempt, last_success, last_error, fail_count, package_count, freshness) VALUES
-    (1, 1, 'http://deb.debian.org/debian/dists/bookworm/main/binary-amd64', '2026-11-21 11:00:00+00:00',
+    (1, 1, 'http://mirror.example.org/debian/dists/bookworm/main/binary-amd64', '2026-11-21 11:00:00+00:00',
         '2026-11-21 11:00:00+00:00', '', 0, 63000, '2026-11-09 10:00:00+00:00'),
-    (2, 2, 'http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64',
+    (2, 2, 'http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64',
         '2026-11-21 11:00:00+00:00', '2026-11-20 11:00:00+00:00', 'GET: 503 Service Unavailable', 2, 900, NULL),
     (3, 1, 'http://ftp.example.org/debian/dists/bookworm/main/binary-amd64', NULL, NULL, '', 0, 0, NULL);
 INSERT INTO mirrors (id, repo_id, url, enabled, last_attempt, last_error, fail_count) VALUES
