@@ -166,8 +166,8 @@ func TestHostPackagesAndRepos(t *testing.T) {
 		{ID: 2, Name: "Debian bookworm-security main", Type: "deb", Priority: 990, Security: true, Enabled: true,
 			URLs: []string{"http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
 		{ID: 1, Name: "Debian bookworm main", Type: "deb", Priority: 500, Enabled: true,
-			URLs: []string{"http://deb.example.org/debian/dists/bookworm/main/binary-amd64",
-				"http://ftp.example.org/debian/dists/bookworm/main/binary-amd64"}},
+			URLs: []string{"http://ftp.example.org/debian/dists/bookworm/main/binary-amd64",
+				"http://mirror.example.org/debian/dists/bookworm/main/binary-amd64"}},
 	}
 	if diff := cmp.Diff(wantRepos, repos); diff != "" {
 		t.Errorf("repos (-want +got):\n%s", diff)
