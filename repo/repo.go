@@ -5,6 +5,8 @@
 package repo
 
 import (
+	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 )
@@ -32,6 +34,24 @@ const (
 	DefaultMaxDecompressed = 1 << 30
 	DefaultMaxFailures     = 28
 )
+
+// Validate reports every invalid setting at once (zero values are valid: they mean "default").
+func (o Options) Validate() error {
+	var errs []error
+	if o.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("repo timeout %s is negative", o.Timeout))
+	}
+	if o.Concurrency < 0 || o.Concurrency > 64 {
+		errs = append(errs, fmt.Errorf("repo concurrency %d is not between 0 and 64", o.Concurrency))
+	}
+	if o.MaxDecompressed < 0 {
+		errs = append(errs, fmt.Errorf("repo max_decompressed_bytes %d is negative", o.MaxDecompressed))
+	}
+	if o.MaxFailures < -1 {
+		errs = append(errs, fmt.Errorf("repo max_failures %d is below -1 (-1 means never disable)", o.MaxFailures))
+	}
+	return errors.Join(errs...)
+}
 
 // withDefaults returns o with zero values replaced by the defaults.
 func (o Options) withDefaults() Options {
