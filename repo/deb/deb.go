@@ -37,7 +37,7 @@ func ParsePackages(r io.Reader, fn func(Package) error) error {
 		if err != nil && err != io.EOF {
 			return err
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
+		if blank(line) {
 			if have && p.Name != "" && p.Version != "" {
 				if ferr := fn(p); ferr != nil {
 					return ferr
@@ -54,6 +54,15 @@ func ParsePackages(r io.Reader, fn func(Package) error) error {
 			s.field(&p, line)
 		}
 	}
+}
+
+// blank reports whether line separates stanzas: empty or only whitespace. Nearly every line
+// starts with a field name, so that is checked first.
+func blank(line []byte) bool {
+	if len(line) > 0 && line[0] != ' ' && line[0] != '\t' {
+		return false
+	}
+	return len(bytes.TrimSpace(line)) == 0
 }
 
 // scanner reads lines, keeping long lines only while they might hold a field we want.
@@ -138,7 +147,11 @@ func (s *scanner) field(p *Package, line []byte) {
 	if i <= 0 {
 		return
 	}
-	name, val := line[:i], bytes.TrimSpace(line[i+1:])
+	name := line[:i]
+	if len(name) != len("Package") && len(name) != len("Architecture") && len(name) != len("Source") {
+		return // Version has Package's length
+	}
+	val := bytes.TrimSpace(line[i+1:])
 	switch {
 	case is(name, "Package"):
 		p.Name = string(val)
