@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"patchward/store"
 )
@@ -24,14 +26,31 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(a)})
 		return
 	}
-	s.jsonIntake(w, r, "2", ParseProtocol2)
+	s.jsonIntake(w, r, "2", ParseProtocol2, nil)
 }
 
-// native serves patchward's own protocol (NativeReport). It accepts an API key of kind 'api' or
-// 'patchman' (Authorization: Bearer <key> or Api-Key <key>) from anywhere, or no key from the
-// allowed networks. Host tokens are to come.
+// native serves patchward's own protocol (NativeReport). It accepts a host token
+// (Authorization: Bearer pwh_..., issued by POST /api/v1/enroll) for the host name it is bound
+// to; an API key of kind 'api' or 'patchman' (Bearer or Api-Key) for any host from anywhere; or
+// no credential from the allowed networks, except for a host name that is enrolled.
 func (s *server) native(w http.ResponseWriter, r *http.Request) {
-	if key, ok := apiKey(r, "Bearer", "Api-Key"); ok {
+	var a nativeAuth
+	key, ok := apiKey(r, "Bearer", "Api-Key")
+	switch {
+	case ok && strings.HasPrefix(key, store.HostTokenPrefix):
+		t, err := s.db.VerifyHostToken(r.Context(), key)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
+			s.tokenFailed(w, err, "Invalid or revoked host token.")
+			return
+		}
+		a.hostToken = &t
+	case ok && strings.HasPrefix(key, store.EnrollTokenPrefix):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "an enrollment token only enrolls: " +
+			"POST /api/v1/enroll for a host token and send reports with that"})
+		return
+	case ok:
 		_, err := s.db.VerifyAPIKey(r.Context(), "api", key)
 		if errors.Is(err, store.ErrNotFound) {
 			_, err = s.db.VerifyAPIKey(r.Context(), "patchman", key)
@@ -41,11 +60,26 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			s.authFailed(w, err, http.StatusUnauthorized)
 			return
 		}
-	} else if a := clientAddr(r); !s.allowed(a) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(a)})
+	default:
+		if addr := clientAddr(r); !s.allowed(addr) {
+			writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(addr)})
+			return
+		}
+		a.keyless = true
+	}
+	s.jsonIntake(w, r, "native", ParseNative, func(ctx context.Context, hr store.HostReport) (int, string, error) {
+		return s.check(ctx, a, hr.Hostname)
+	})
+}
+
+// tokenFailed answers a request whose host token did not verify.
+func (s *server) tokenFailed(w http.ResponseWriter, err error, detail string) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": detail})
 		return
 	}
-	s.jsonIntake(w, r, "native", ParseNative)
+	s.log.Error("ingest: verify host token", "err", err)
+	writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "could not check the token, try again later"})
 }
 
 // authFailed answers a request whose API key did not verify.
@@ -61,7 +95,8 @@ func (s *server) authFailed(w http.ResponseWriter, err error, status int) {
 // jsonIntake reads, parses and stores a JSON report: 202 with the report id, 400 with DRF-style
 // field errors (and a rejected report row kept), 413 when too large.
 func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol string,
-	parse func([]byte) (store.HostReport, []string, error)) {
+	parse func([]byte) (store.HostReport, []string, error),
+	authorize func(context.Context, store.HostReport) (int, string, error)) {
 	rep := meta(r, protocol)
 	body, err := s.readBody(w, r)
 	if errors.Is(err, errTooLarge) {
@@ -79,6 +114,16 @@ func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol str
 		s.reject(r.Context(), rep, err.Error(), body)
 		writeJSON(w, http.StatusBadRequest, fieldErrors(err))
 		return
+	}
+	if authorize != nil {
+		status, detail, err := authorize(r.Context(), hr)
+		if err != nil {
+			s.log.Error("ingest: authorize report", "protocol", protocol, "host", hr.Hostname, "err", err)
+		}
+		if status != 0 {
+			writeJSON(w, status, map[string]string{"detail": detail})
+			return
+		}
 	}
 	id, err := s.accept(r.Context(), rep, hr, warn)
 	if err != nil {

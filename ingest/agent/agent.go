@@ -1,14 +1,134 @@
 // Package agent is the patchward agent: the same binary run on a monitored host collects the
-// host's packages and repositories and reports them to the server.
+// host's packages and repositories (package collect) and reports them to the server in the
+// native protocol, enrolling once for a host token, retrying, and spooling a report the server
+// could not take. "agent install" sets up a systemd timer and package-manager hooks.
 package agent
 
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"runtime/debug"
+	"time"
+
+	"patchward/ingest/agent/collect"
 )
 
-// Run runs the agent commands ("report ...", "agent install|uninstall").
+const usage = `usage:
+  patchward report [--server URL] [--dry-run] [--output FILE] [--hook] [flags]
+  patchward agent install [--root DIR] [--binary PATH] [--config FILE] [--delay DURATION]
+  patchward agent uninstall [--root DIR]
+Config: ` + DefaultConfigPath + ` (TOML), PATCHWARD_AGENT_<KEY> variables, then flags.
+`
+
+// Run runs the agent commands: args[0] is "report" or "agent" (install, uninstall, zypp-plugin).
 func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("agent: not implemented yet")
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "report":
+		return runReport(ctx, args[1:], environ, stdout, stderr)
+	case "agent":
+		if len(args) < 2 {
+			return errors.New(usage)
+		}
+		switch args[1] {
+		case "install":
+			return runInstall(ctx, args[2:], stdout, stderr, true)
+		case "uninstall":
+			return runInstall(ctx, args[2:], stdout, stderr, false)
+		case "zypp-plugin":
+			return runZyppPlugin(ctx, args[2:], environ, stdin, stdout, stderr)
+		}
+	}
+	return errors.New(usage)
+}
+
+// Version is the agent's version as sent in reports.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// reportFlags are the report command's own switches (besides the config options).
+type reportFlags struct {
+	dryRun bool
+	output string
+	hook   bool
+}
+
+func runReport(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", DefaultConfigPath, "agent config file (TOML)")
+	var rf reportFlags
+	fs.BoolVar(&rf.dryRun, "dry-run", false, "print the report as JSON instead of sending it")
+	fs.StringVar(&rf.output, "output", "", "write the report to FILE (.gz: gzip'd) for 'patchward ingest' across an air gap")
+	fs.BoolVar(&rf.hook, "hook", false, "run from a package-manager hook: one quick attempt, spool on failure, never fail the hook")
+	applyFlags := configFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	cfg, err := loadConfig(*configPath, explicit, environ)
+	if err == nil {
+		err = applyFlags(&cfg)
+	}
+	if err != nil {
+		return err
+	}
+	cfg.defaults()
+	err = report(ctx, cfg, rf, stdout, stderr)
+	if err != nil && rf.hook {
+		// A hook must not make the package manager report a failure: say so and carry on.
+		fmt.Fprintln(stderr, "patchward report:", err)
+		return nil
+	}
+	return err
+}
+
+func report(ctx context.Context, cfg Config, rf reportFlags, stdout, stderr io.Writer) error {
+	ua := "patchward-agent/" + Version()
+	r, err := collect.Collect(ctx, collect.Options{Root: cfg.Root, Hostname: cfg.Hostname, Tags: cfg.Tags,
+		Agent: ua, Commands: true, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(stderr, "patchward report: warning:", w)
+	}
+	switch {
+	case rf.dryRun:
+		return writeJSON(stdout, r)
+	case rf.output != "":
+		return writeReportFile(rf.output, r)
+	}
+	unlock, err := lock(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if rf.hook {
+		cfg.Retries = 0
+		cfg.Timeout = "15s"
+	}
+	cl, err := newClient(cfg, ua)
+	if err != nil {
+		return err
+	}
+	s := &sender{cfg: cfg, cl: cl, stderr: stderr}
+	return s.send(ctx, r)
 }
