@@ -19,6 +19,7 @@ type hostForApply struct {
 	lastReportID sql.NullInt64
 	packageSetID sql.NullInt64
 	repoSetID    sql.NullInt64
+	reposOnly    bool
 }
 
 // ApplyHostReport applies a canonical report to its host in one transaction: host row, OS
@@ -87,9 +88,9 @@ func isStale(h hostForApply, t time.Time, reportID int64) bool {
 
 func loadHostForApply(ctx context.Context, tx *sql.Tx, hostname string) (hostForApply, error) {
 	var h hostForApply
-	err := tx.QueryRowContext(ctx, `SELECT id, last_report, last_report_id, package_set_id, repo_set_id
-		FROM hosts WHERE hostname = ?`, hostname).
-		Scan(&h.id, &h.lastReport, &h.lastReportID, &h.packageSetID, &h.repoSetID)
+	err := tx.QueryRowContext(ctx, `SELECT id, last_report, last_report_id, package_set_id, repo_set_id,
+		host_repos_only FROM hosts WHERE hostname = ?`, hostname).
+		Scan(&h.id, &h.lastReport, &h.lastReportID, &h.packageSetID, &h.repoSetID, &h.reposOnly)
 	if errors.Is(err, sql.ErrNoRows) {
 		return hostForApply{}, nil
 	}
@@ -100,7 +101,7 @@ func loadHostForApply(ctx context.Context, tx *sql.Tx, hostname string) (hostFor
 }
 
 func (db *DB) applyToHost(ctx context.Context, tx *sql.Tx, h hostForApply, reportID int64, r HostReport) (int64, error) {
-	osID, err := osVariantID(ctx, tx, r.OS)
+	osID, osGroup, err := osVariantID(ctx, tx, r.OS)
 	if err != nil {
 		return 0, err
 	}
@@ -116,23 +117,38 @@ func (db *DB) applyToHost(ctx context.Context, tx *sql.Tx, h hostForApply, repor
 			return 0, err
 		}
 	}
-	compID, err := hostComputationID(ctx, tx, psID, rsID)
+	modKey := moduleKey(r.Modules)
+	if r.Modules == nil && h.id != 0 {
+		if modKey, err = hostModuleKey(ctx, tx, h.id); err != nil {
+			return 0, err
+		}
+	}
+	compID, err := computationID(ctx, tx, computationKey{psID, rsID, h.id == 0 || h.reposOnly, osGroup, modKey})
 	if err != nil {
 		return 0, err
 	}
 	_, domain, _ := strings.Cut(r.Hostname, ".")
-	args := []any{domain, osID, r.Kernel, r.Arch, r.RemoteIP, psID, rsID, compID,
-		boolInt(r.Reboot), boolInt(r.Reboot), r.Received, nullID(reportID)}
 	hostID := h.id
 	if hostID == 0 {
 		err = tx.QueryRowContext(ctx, `INSERT INTO hosts (domain, os_variant_id, kernel, arch, ip,
 			package_set_id, repo_set_id, computation_id, client_reboot, reboot_required, last_report,
 			last_report_id, hostname, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			append(args, r.Hostname, db.Now())...).Scan(&hostID)
+			domain, osID, r.Kernel, r.Arch, r.RemoteIP, psID, rsID, compID, boolInt(r.Reboot), boolInt(r.Reboot),
+			r.Received, nullID(reportID), r.Hostname, db.Now()).Scan(&hostID)
 	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE hosts SET domain = ?, os_variant_id = ?, kernel = ?, arch = ?,
-			ip = ?, package_set_id = ?, repo_set_id = ?, computation_id = ?, client_reboot = ?,
-			reboot_required = ?, last_report = ?, last_report_id = ? WHERE id = ?`, append(args, hostID)...)
+		// Our own kernel check stays valid while the running kernel and the installed packages
+		// are unchanged; otherwise it is redone by the next update finding (reboot_checked = 0).
+		// SET expressions all see the old row, so "same" is evaluated before the update.
+		_, err = tx.ExecContext(ctx, `UPDATE hosts SET domain = ?4, os_variant_id = ?5, arch = ?6, ip = ?7,
+			repo_set_id = ?8, computation_id = ?9, client_reboot = ?3, last_report = ?10, last_report_id = ?11,
+			reboot_checked = CASE WHEN kernel = ?1 AND package_set_id = ?2 THEN reboot_checked ELSE 0 END,
+			kernel_reboot = CASE WHEN kernel = ?1 AND package_set_id = ?2 THEN kernel_reboot ELSE 0 END,
+			reboot_reason = CASE WHEN kernel = ?1 AND package_set_id = ?2 THEN reboot_reason ELSE '' END,
+			reboot_required = CASE WHEN ?3 THEN 1 WHEN kernel = ?1 AND package_set_id = ?2 THEN kernel_reboot ELSE 0 END,
+			kernel = ?1, package_set_id = ?2
+			WHERE id = ?12`,
+			r.Kernel, psID, boolInt(r.Reboot), domain, osID, r.Arch, r.RemoteIP, rsID, compID,
+			r.Received, nullID(reportID), hostID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("save host: %w", err)
@@ -147,6 +163,11 @@ func (db *DB) applyToHost(ctx context.Context, tx *sql.Tx, h hostForApply, repor
 	}
 	if r.Updates != nil {
 		if err := replaceHostClientUpdates(ctx, tx, hostID, r.Updates); err != nil {
+			return 0, err
+		}
+	}
+	if r.Held != nil {
+		if err := replaceHostHolds(ctx, tx, hostID, r.Held); err != nil {
 			return 0, err
 		}
 	}
@@ -170,23 +191,6 @@ func (db *DB) markReportProcessed(ctx context.Context, tx *sql.Tx, reportID, hos
 		return fmt.Errorf("mark report processed: %w", err)
 	}
 	return nil
-}
-
-// osVariantID finds or creates the os_variants row for the OS string; "" gives NULL.
-func osVariantID(ctx context.Context, tx *sql.Tx, name string) (any, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, nil
-	}
-	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM os_variants WHERE name = ?`, name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `INSERT INTO os_variants (name) VALUES (?) RETURNING id`, name).Scan(&id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("resolve os variant %q: %w", name, err)
-	}
-	return id, nil
 }
 
 // comparePackageKeys orders keys field by field; it defines the canonical package list order.
@@ -245,23 +249,6 @@ func (db *DB) resolvePackageSet(ctx context.Context, tx *sql.Tx, pkgs []PackageK
 		return 0, fmt.Errorf("remember package list: %w", err)
 	}
 	return setID, nil
-}
-
-// hostComputationID finds or creates the computation for (package set, repo set) in host mode.
-// The lookup uses IS because the UNIQUE constraint cannot dedupe rows whose os_group_id is NULL
-// (SQLite treats NULLs as distinct); the single writer makes find-then-insert race free.
-func hostComputationID(ctx context.Context, tx *sql.Tx, psID, rsID int64) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM computations WHERE package_set_id = ? AND repo_set_id = ?
-		AND mode = 'host' AND os_group_id IS NULL`, psID, rsID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `INSERT INTO computations (package_set_id, repo_set_id, mode, dirty)
-			VALUES (?, ?, 'host', 1) RETURNING id`, psID, rsID).Scan(&id)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("resolve computation: %w", err)
-	}
-	return id, nil
 }
 
 func replaceHostTags(ctx context.Context, tx *sql.Tx, hostID int64, tags []string) error {

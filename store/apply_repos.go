@@ -153,8 +153,9 @@ func flagSecurityRepo(ctx context.Context, tx *sql.Tx, repoID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE repos SET security = 1 WHERE id = ?`, repoID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE computations SET dirty = 1 WHERE dirty = 0 AND repo_set_id IN
-		(SELECT set_id FROM repo_set_members WHERE repo_id = ?)`, repoID)
+	_, err := tx.ExecContext(ctx, `UPDATE computations SET dirty = 1 WHERE repo_set_id IN
+		(SELECT set_id FROM repo_set_members WHERE repo_id = ?)
+		OR os_group_id IN (SELECT os_group_id FROM os_group_repos WHERE repo_id = ?)`, repoID, repoID)
 	return err
 }
 

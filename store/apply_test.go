@@ -147,9 +147,12 @@ func TestApplyChangesAndKeeps(t *testing.T) {
 		t.Errorf("got %d modules+client updates, want 0 after empty lists", n)
 	}
 
-	// Back to the first package list: the remembered key digest finds the first set again.
+	// Back to the first package list and modules: the remembered key digest finds the first
+	// set again, and with the same module streams the first computation.
 	*now = now.Add(time.Minute)
-	applyNew(t, db, ingestReport("a.example.org", "3.0.16"))
+	again := ingestReport("a.example.org", "3.0.16")
+	again.Modules = first.Modules
+	applyNew(t, db, again)
 	if h4 := ingestHost(t, db, id); h4.packageSet != h1.packageSet || h4.computation != h1.computation {
 		t.Errorf("after downgrade got %+v, want first package set %d and computation %d", h4, h1.packageSet, h1.computation)
 	}

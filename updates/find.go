@@ -12,6 +12,8 @@ import (
 type Input struct {
 	Installed []store.Package
 	Repos     []Repo
+	// Modules are the enabled dnf module streams ("name:stream").
+	Modules []string
 }
 
 // Repo is one of the computation's repositories.
@@ -27,6 +29,11 @@ type Repo struct {
 	// ByName optionally indexes Packages by name (as store.RepoInput.ByName does); when nil,
 	// Find binary-searches Packages.
 	ByName map[string][]store.Package
+	// Modular and ModuleNames describe the repo's module streams (see store.RepoInput).
+	Modular     map[int64][]string
+	ModuleNames map[string][]string
+	// Errata lists the errata of the repo by the name of the package they fix.
+	Errata map[string][]store.ErratumFix
 }
 
 // SortByName sorts pkgs the way Repo.Packages must be sorted.
@@ -38,10 +45,10 @@ func SortByName(pkgs []store.Package) {
 
 // InputFrom converts the store's loaded input; the package slices are shared, not copied.
 func InputFrom(in store.ComputationInput) Input {
-	out := Input{Installed: in.Installed, Repos: make([]Repo, len(in.Repos))}
+	out := Input{Installed: in.Installed, Repos: make([]Repo, len(in.Repos)), Modules: in.Modules}
 	for i, r := range in.Repos {
 		out.Repos[i] = Repo{ID: r.ID, Priority: r.Priority, Security: r.Security, Enabled: r.Enabled,
-			Packages: r.Packages, ByName: r.ByName}
+			Packages: r.Packages, ByName: r.ByName, Modular: r.Modular, ModuleNames: r.ModuleNames, Errata: r.Errata}
 	}
 	return out
 }
@@ -70,9 +77,17 @@ type candidate struct {
 //     among them is taken. So a better (negated) yum priority masks newer versions elsewhere.
 //
 // If the installed version is in no repo, its own priority plays no part. The winner is an
-// update when it is newer than the installed version; it is a security update when any repo
-// offering exactly it is a security repo, and its repo is the best repo offering it (security
-// first, then priority, then lowest id).
+// update when it is newer than the installed version; its repo is the best repo offering it
+// (security first, then priority, then lowest id).
+//
+// Module streams filter the candidates as dnf does: a package that is an artifact of a module
+// stream is a candidate only when one of its streams is enabled, and while a stream is enabled
+// the non-modular packages of the names it provides are hidden. So a modular package never
+// updates a host without its stream.
+//
+// An update lists the errata (of the enabled repos) that fix a version newer than the installed
+// one and not newer than the winner; it is a security update when a repo offering the winner is a
+// security repo or one of those errata is a security erratum.
 func Find(in Input) []store.ComputedUpdate {
 	return find(in, nil)
 }
@@ -81,7 +96,7 @@ func Find(in Input) []store.ComputedUpdate {
 func find(in Input, m *memo) []store.ComputedUpdate {
 	var out []store.ComputedUpdate
 	for _, inst := range highestInstalled(in.Installed) {
-		if u, ok := m.findOne(inst, in.Repos); ok {
+		if u, ok := m.findOne(inst, in.Repos, in.Modules); ok {
 			out = append(out, u)
 		}
 	}
@@ -130,8 +145,8 @@ func highestInstalled(installed []store.Package) []store.Package {
 	return out
 }
 
-func findOne(inst store.Package, repos []Repo) (store.ComputedUpdate, bool) {
-	cands, instPrio, instKnown := candidates(inst, repos)
+func findOne(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool) {
+	cands, instPrio, instKnown := candidates(inst, repos, modules)
 	if inst.Type == "deb" {
 		// apt never considers versions older than the installed one (below pin 1000), so
 		// they cannot mask newer ones as they do in dnf's priority contest.
@@ -157,13 +172,72 @@ func findOne(inst store.Package, repos []Repo) (store.ComputedUpdate, bool) {
 	if Compare(w.pkg.PackageKey, inst.PackageKey) <= 0 {
 		return store.ComputedUpdate{}, false
 	}
-	return store.ComputedUpdate{OldPackageID: inst.ID, NewPackageID: w.pkg.ID, RepoID: w.repo.ID, Security: w.security}, true
+	u := store.ComputedUpdate{OldPackageID: inst.ID, NewPackageID: w.pkg.ID, RepoID: w.repo.ID, Security: w.security}
+	u.Errata, u.Security = errataFor(inst, w.pkg.PackageKey, repos, u.Security)
+	return u, true
+}
+
+// errataFor returns the ids of the errata fixing a version of inst newer than it and not newer
+// than to, and whether the update is security (already, or because one of them is).
+func errataFor(inst store.Package, to store.PackageKey, repos []Repo, security bool) ([]int64, bool) {
+	var ids []int64
+	for _, r := range repos {
+		if !r.Enabled {
+			continue
+		}
+		for _, f := range r.Errata[inst.Name] {
+			if f.Package.Type != inst.Type || !archCompatible(inst.Type, inst.Arch, f.Package.Arch) ||
+				Compare(f.Package, inst.PackageKey) <= 0 || Compare(f.Package, to) > 0 {
+				continue
+			}
+			if !slices.Contains(ids, f.ErratumID) {
+				ids = append(ids, f.ErratumID)
+			}
+			security = security || f.Security
+		}
+	}
+	slices.Sort(ids)
+	return ids, security
+}
+
+// moduleAllowed reports whether dnf would consider p with these module streams enabled: a
+// modular package only from an enabled stream, a non-modular one only when no enabled stream
+// provides its name.
+func moduleAllowed(p store.Package, repos []Repo, enabled []string) bool {
+	modular := false
+	for _, r := range repos {
+		streams, ok := r.Modular[p.ID]
+		if !ok {
+			continue
+		}
+		modular = true
+		for _, s := range streams {
+			if slices.Contains(enabled, s) {
+				return true
+			}
+		}
+	}
+	if modular {
+		return false
+	}
+	for _, r := range repos {
+		for _, s := range r.ModuleNames[p.Name] {
+			if slices.Contains(enabled, s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // candidates collects the other versions offered for inst, one per distinct package, and the
 // priority of the installed version: the highest priority of the repos containing it exactly
 // (known is false when none does).
-func candidates(inst store.Package, repos []Repo) (cands []candidate, instPrio int, known bool) {
+func candidates(inst store.Package, repos []Repo, modules []string) (cands []candidate, instPrio int, known bool) {
+	withModules := false
+	for _, r := range repos {
+		withModules = withModules || r.ModuleNames != nil
+	}
 	for _, r := range repos {
 		if !r.Enabled {
 			continue
@@ -175,7 +249,7 @@ func candidates(inst store.Package, repos []Repo) (cands []candidate, instPrio i
 				}
 				continue
 			}
-			if eligible(inst, p) {
+			if eligible(inst, p) && (!withModules || moduleAllowed(p, repos, modules)) {
 				cands = addCandidate(cands, p, r)
 			}
 		}

@@ -18,6 +18,7 @@ type Summary struct {
 	Updates      int // updates found in them
 	Security     int // of which security updates
 	Stale        int // computations whose input changed while computing: still dirty
+	Reboots      int // hosts whose kernel check was (re)done
 	Took         time.Duration
 }
 
@@ -39,13 +40,20 @@ func NewFinder(db *store.DB, log *slog.Logger) *Finder {
 	return &Finder{db: db, log: log, workers: max(1, runtime.GOMAXPROCS(0))}
 }
 
-// FindDirty recomputes every dirty computation.
+// FindDirty recomputes every dirty computation, then makes the kernel check of every host
+// whose kernel or packages changed since its last one.
 func (f *Finder) FindDirty(ctx context.Context) (Summary, error) {
 	ids, err := f.db.DirtyComputations(ctx)
 	if err != nil {
 		return Summary{}, fmt.Errorf("find updates: %w", err)
 	}
-	return f.run(ctx, ids)
+	sum, err := f.run(ctx, ids)
+	if err != nil {
+		return sum, err
+	}
+	n, err := f.checkReboots(ctx, nil)
+	sum.Reboots = n
+	return sum, err
 }
 
 // FindAll recomputes dirty computations, or every computation when force is set.
@@ -74,7 +82,36 @@ func (f *Finder) FindForHost(ctx context.Context, hostID int64) error {
 	if _, err := f.run(ctx, ids); err != nil {
 		return fmt.Errorf("find updates for host %d: %w", hostID, err)
 	}
+	if _, err := f.checkReboots(ctx, []int64{hostID}); err != nil {
+		return fmt.Errorf("find updates for host %d: %w", hostID, err)
+	}
 	return nil
+}
+
+// checkReboots makes the kernel check (RebootRequired) of the hosts that need one, all of them
+// when hostIDs is nil, and saves the results. Hosts sharing a package set load it once.
+func (f *Finder) checkReboots(ctx context.Context, hostIDs []int64) (int, error) {
+	checks, err := f.db.UncheckedReboots(ctx, hostIDs)
+	if err != nil || len(checks) == 0 {
+		return 0, err
+	}
+	cache := f.db.NewInputCache()
+	var set int64
+	var pkgs []store.Package
+	for i := range checks {
+		c := &checks[i]
+		if c.PackageSetID != set || pkgs == nil {
+			if pkgs, err = cache.PackageSet(ctx, c.PackageSetID); err != nil {
+				return 0, fmt.Errorf("check kernels: %w", err)
+			}
+			set = c.PackageSetID
+		}
+		c.Reboot, c.Reason = RebootRequired(c.Kernel, pkgs)
+	}
+	if err := f.db.SaveReboots(ctx, checks); err != nil {
+		return 0, fmt.Errorf("check kernels: %w", err)
+	}
+	return len(checks), nil
 }
 
 // run computes ids on f.workers goroutines sharing one InputCache, and saves the results from

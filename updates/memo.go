@@ -42,9 +42,9 @@ func (ms *memos) get(repoState string) *memo {
 }
 
 // findOne is the package-level findOne through the memo; a nil memo computes every time.
-func (m *memo) findOne(inst store.Package, repos []Repo) (store.ComputedUpdate, bool) {
+func (m *memo) findOne(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool) {
 	if m == nil {
-		return findOne(inst, repos)
+		return findOne(inst, repos, modules)
 	}
 	m.mu.Lock()
 	a, hit := m.m[inst.ID]
@@ -52,7 +52,7 @@ func (m *memo) findOne(inst store.Package, repos []Repo) (store.ComputedUpdate, 
 	if hit {
 		return a.up, a.ok
 	}
-	a.up, a.ok = findOne(inst, repos)
+	a.up, a.ok = findOne(inst, repos, modules)
 	m.mu.Lock()
 	m.m[inst.ID] = a
 	m.mu.Unlock()
