@@ -43,6 +43,18 @@ func (s *sender) send(ctx context.Context, r collect.Report) error {
 		return s.spool(body, err) // the server is still away: keep only the newest
 	}
 	_, err = s.cl.post(ctx, "/api/v1/reports", auth, body, true)
+	if s.revoked(err, auth) {
+		// The server no longer knows our host token (revoked so that the host may enroll
+		// again): enroll anew with the site token and send once more.
+		fmt.Fprintf(s.stderr, "patchward report: host token refused, enrolling again\n")
+		if err = os.Remove(s.cfg.TokenFile); err != nil {
+			return fmt.Errorf("remove refused host token: %w", err)
+		}
+		if auth, err = s.credential(ctx, r.Hostname); err != nil {
+			return err
+		}
+		_, err = s.cl.post(ctx, "/api/v1/reports", auth, body, true)
+	}
 	if err != nil && isTransient(err) {
 		return s.spool(body, err)
 	}
@@ -50,6 +62,14 @@ func (s *sender) send(ctx context.Context, r collect.Report) error {
 		return fmt.Errorf("send report: %w", err)
 	}
 	return nil
+}
+
+// revoked reports whether err is the server refusing our stored host token while an enrollment
+// token is at hand to get a new one.
+func (s *sender) revoked(err error, auth string) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.Status == http.StatusUnauthorized &&
+		strings.HasPrefix(auth, "pwh_") && (s.cfg.EnrollToken != "" || s.cfg.EnrollTokenFile != "")
 }
 
 // isTransient reports whether err may go away by itself (network, 5xx, 429): such reports are
