@@ -44,7 +44,7 @@ func debianRoot(t testing.TB) string {
 			"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.36-9+deb12u10\n\n" +
 			"Package: libc6\nStatus: install ok installed\nArchitecture: i386\nMulti-Arch: same\nVersion: 2.36-9+deb12u10\n\n" +
 			"Package: removed\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1\n",
-		"/etc/apt/sources.list.d/debian.sources": "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-backports\nComponents: main\nArchitectures: amd64\n",
+		"/etc/apt/sources.list.d/debian.sources":                                      "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-backports\nComponents: main\nArchitectures: amd64\n",
 		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease":           "Origin: Debian\nSuite: oldstable\nCodename: bookworm\n",
 		"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-backports_InRelease": "Origin: Debian Backports\nSuite: oldstable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n",
 	})

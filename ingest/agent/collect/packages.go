@@ -102,17 +102,19 @@ var rpmDBPaths = []string{"/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/rp
 // rpm asks rpm itself (its database formats are not worth re-implementing) when a database
 // exists, so that Debian hosts with the rpm tool installed do not pay for a useless run.
 func (c *collector) rpm() error {
-	found := false
+	dbpath := ""
 	for _, p := range rpmDBPaths {
 		if c.exists(p) {
-			found = true
+			dbpath = filepath.Dir(p)
 			break
 		}
 	}
-	if !found {
+	if dbpath == "" {
 		return nil
 	}
-	args := []string{"-qa", "--qf", `%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n`}
+	// --dbpath names the database found rather than trusting the tool's compiled-in default
+	// (Debian's rpm defaults to ~/.rpmdb).
+	args := []string{"--dbpath", dbpath, "-qa", "--qf", `%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n`}
 	if !c.o.realRoot() {
 		args = append([]string{"--root", c.o.Root}, args...)
 	}
