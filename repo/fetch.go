@@ -17,6 +17,9 @@ import (
 // file).
 var ErrNotFound = errors.New("not found")
 
+// ErrFileURLsDisabled is returned for a file:// mirror when Options.AllowFileURLs is off.
+var ErrFileURLsDisabled = errors.New("file:// urls are disabled (repo.allow_file_urls)")
+
 // HTTPError is a response status other than 2xx, 304, 404 and 410.
 type HTTPError struct {
 	URL    string
@@ -43,9 +46,10 @@ type fetched struct {
 
 // fetcher downloads metadata over http(s) or from file:// URLs.
 type fetcher struct {
-	client   *http.Client
-	ua       string
-	maxBytes int64
+	client    *http.Client
+	ua        string
+	maxBytes  int64
+	allowFile bool
 }
 
 func newFetcher(opts Options) *fetcher {
@@ -62,7 +66,8 @@ func newFetcher(opts Options) *fetcher {
 		// checksums that Release and repomd.xml publish.
 		DisableCompression: true,
 	}
-	return &fetcher{client: &http.Client{Transport: tr}, ua: opts.UserAgent, maxBytes: opts.MaxDecompressed}
+	return &fetcher{client: &http.Client{Transport: tr}, ua: opts.UserAgent, maxBytes: opts.MaxDecompressed,
+		allowFile: opts.AllowFileURLs}
 }
 
 // get downloads rawURL, sending v as conditional request headers when set. It returns
@@ -76,6 +81,9 @@ func (f *fetcher) get(ctx context.Context, rawURL string, v validators) (fetched
 	case "http", "https":
 		return f.getHTTP(ctx, rawURL, v)
 	case "file":
+		if !f.allowFile {
+			return fetched{}, fmt.Errorf("fetch %s: %w", rawURL, ErrFileURLsDisabled)
+		}
 		return f.getFile(u, rawURL, v)
 	}
 	return fetched{}, fmt.Errorf("fetch %s: unsupported url scheme %q", rawURL, u.Scheme)
@@ -134,6 +142,9 @@ func (f *fetcher) getFile(u *url.URL, rawURL string, v validators) (fetched, err
 	}
 	if st.IsDir() {
 		return fetched{}, fmt.Errorf("fetch %s: is a directory: %w", rawURL, ErrNotFound)
+	}
+	if !st.Mode().IsRegular() {
+		return fetched{}, fmt.Errorf("fetch %s: not a regular file", rawURL)
 	}
 	out := fetched{URL: rawURL, LastModified: st.ModTime().UTC().Format(http.TimeFormat)}
 	if v.LastModified != "" && v.LastModified == out.LastModified {

@@ -454,7 +454,7 @@ func TestRefreshFileURLAndProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, Options{Concurrency: 2})
+	f := newFixture(t, Options{Concurrency: 2, AllowFileURLs: true})
 	f.addMirror(t, "deb", "file://"+abs+debDir)
 	f.addMirror(t, "rpm", "file://"+abs+zstDir)
 	f.addMirror(t, "arch", "file://"+abs+"/none")
@@ -488,5 +488,24 @@ func TestRefreshCanceled(t *testing.T) {
 	}
 	if m := f.mirror(t, repoID, mirrorID); m.FailCount != 0 {
 		t.Errorf("got fail_count %d, want 0: shutting down is not the mirror's fault", m.FailCount)
+	}
+}
+
+func TestRefreshFileURLsOffByDefault(t *testing.T) {
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, Options{})
+	f.addMirror(t, "deb", "file://"+abs+debDir)
+	f.addMirror(t, "deb", "file:///dev/zero/dists/x/main/binary-amd64")
+	s := f.refresh(t, Request{})
+	if s.Failed != 2 {
+		t.Fatalf("got %+v, want both file mirrors failed", s)
+	}
+	for _, r := range s.Results {
+		if !errors.Is(r.Err, ErrFileURLsDisabled) {
+			t.Errorf("%s: got %v, want ErrFileURLsDisabled", r.URL, r.Err)
+		}
 	}
 }

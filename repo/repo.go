@@ -23,6 +23,10 @@ type Options struct {
 	// MaxFailures disables a mirror after this many consecutive failed refreshes (default 28,
 	// -1 never).
 	MaxFailures int `koanf:"max_failures"`
+	// AllowFileURLs lets mirrors with file:// URLs be read from this server's disk. Off by
+	// default: mirror URLs come from client reports, and a file:// repo on a client names the
+	// client's disk, not ours; reading paths that untrusted clients chose is not safe.
+	AllowFileURLs bool `koanf:"allow_file_urls"`
 	// UserAgent is sent with every request (default "patchward/<module version>").
 	UserAgent string `koanf:"-"`
 }
