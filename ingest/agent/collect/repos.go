@@ -48,7 +48,7 @@ func (c *collector) pacmanRepos() {
 			switch k {
 			case "Server":
 				v = strings.ReplaceAll(strings.ReplaceAll(v, "$repo", section), "$arch", "")
-				urls[section] = append(urls[section], v)
+				urls[section] = append(urls[section], strings.TrimRight(v, "/"))
 			case "Include":
 				if depth > 4 {
 					continue
@@ -99,7 +99,7 @@ func (c *collector) apkRepos() {
 		if !isFetchable(u) {
 			continue
 		}
-		name := strings.TrimSpace("Alpine " + tag + " " + u)
+		name := strings.Join(strings.Fields("Alpine "+tag+" "+u), " ")
 		c.r.Repos = append(c.r.Repos, Repo{Type: "apk", Name: name, ID: strings.TrimPrefix(tag, "@"), Priority: prio, URLs: []string{u}})
 	}
 }

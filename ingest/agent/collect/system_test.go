@@ -1,0 +1,81 @@
+package collect
+
+import (
+	"testing"
+)
+
+func TestOSString(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"debian", map[string]string{"/etc/os-release": debianOSRelease, "/etc/debian_version": "12.11\n"}, "Debian 12.11"},
+		{"debian testing", map[string]string{"/etc/os-release": "NAME=\"Debian GNU/Linux\"\nID=debian\n", "/etc/debian_version": "trixie/sid\n"}, "Debian trixie-sid"},
+		{"ubuntu", map[string]string{"/etc/os-release": "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nID=ubuntu\nID_LIKE=debian\n"}, "Ubuntu 24.04.1 LTS"},
+		{"rocky with cpe", map[string]string{"/etc/os-release": "NAME=\"Rocky Linux\"\nVERSION=\"9.3 (Blue Onyx)\"\nID=\"rocky\"\nCPE_NAME=\"cpe:/o:rocky:rocky:9::baseos\"\n"},
+			"Rocky Linux 9.3 (Blue Onyx) [cpe:/o:rocky:rocky:9::baseos]"},
+		{"rhel", map[string]string{"/etc/os-release": "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\n",
+			"/etc/redhat-release": "Red Hat Enterprise Linux release 9.4 (Plow)\n"}, "Red Hat Enterprise Linux release 9.4 (Plow)"},
+		{"arch", map[string]string{"/etc/os-release": "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\n"}, "Arch Linux"},
+		{"opensuse", map[string]string{"/etc/os-release": "NAME=\"openSUSE Leap\"\nVERSION=\"15.6\"\nID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\nPRETTY_NAME=\"openSUSE Leap 15.6\"\n"},
+			"openSUSE Leap 15.6"},
+		{"alpine", map[string]string{"/etc/os-release": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME=\"Alpine Linux v3.20\"\n"}, "Alpine Linux"},
+		{"no os-release, lsb", map[string]string{"/etc/lsb-release": "DISTRIB_ID=Ubuntu\nDISTRIB_DESCRIPTION=\"Ubuntu 14.04.6 LTS\"\n"}, "Ubuntu 14.04.6 LTS"},
+		{"nothing", map[string]string{}, "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			if got := collectRoot(t, root, false).OS; got != tt.want {
+				t.Errorf("got OS %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRebootRequired(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  bool
+	}{
+		{"debian flag file", map[string]string{"/var/run/reboot-required": "*** System restart required ***\n",
+			"/var/run/reboot-required.pkgs": "linux-image-6.1.0-2-amd64\n"}, true},
+		{"debian, no flag", map[string]string{"/var/lib/dpkg/status": ""}, false},
+		{"arch, running kernel's modules removed", map[string]string{"/var/lib/pacman/local/linux-6.9.1.arch1-1/desc": "%NAME%\nlinux\n\n%VERSION%\n6.9.1.arch1-1\n\n%ARCH%\nx86_64\n",
+			"/usr/lib/modules/6.9.1-arch1-1/modules.dep": ""}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			if got := collectRoot(t, root, false).RebootRequired; got != tt.want {
+				t.Errorf("got reboot_required %t, want %t", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHostnameOverride(t *testing.T) {
+	r := collectRoot(t, t.TempDir(), false)
+	if r.Hostname != "test.example.org" || r.Kernel != "6.1.0-1-amd64" || r.Arch != "x86_64" || r.Version != 1 {
+		t.Errorf("got host %q kernel %q arch %q version %d, want the overrides", r.Hostname, r.Kernel, r.Arch, r.Version)
+	}
+	if r.Packages == nil || r.Repos == nil {
+		t.Errorf("empty host: got nil packages or repos, want [] (reported empty)")
+	}
+}
+
+// BenchmarkCollect collects this machine as the agent does (packages, repos, OS), commands
+// allowed.
+func BenchmarkCollect(b *testing.B) {
+	for b.Loop() {
+		r, err := Collect(b.Context(), Options{Root: "/", Commands: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(r.Packages)), "packages")
+	}
+}
