@@ -77,7 +77,7 @@ func TestRepos(t *testing.T) {
 	}, {
 		name: "dnf: continuation baseurls, variables, vars files, disabled, priority, metalink, credentials",
 		files: map[string]string{
-			"/etc/os-release":      rocky,
+			"/etc/os-release":          rocky,
 			"/etc/dnf/vars/contentdir": "pub/rocky\n",
 			"/etc/yum.repos.d/rocky.repo": "[baseos]\nname=Rocky Linux $releasever - BaseOS\n" +
 				"mirrorlist=https://mirrors.rockylinux.org/mirrorlist?arch=$basearch&repo=BaseOS-$releasever\n" +
