@@ -3,15 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 )
 
 // packageIDs resolves each key to its packages row id, inserting rows that do not exist yet.
 // The result is parallel to keys. Both report processing and mirror refresh use it, inside
-// their own transaction. Keys are looked up and inserted pkgBatch at a time through a VALUES
-// list, because with modernc SQLite the per-statement cost (a cgo-free call into transpiled C,
-// argument conversion) dominates: a 63,000-package index is ~160 statements, not ~130,000.
+// their own transaction. Keys go to SQLite pkgBatch at a time as one JSON array (see pkgBatch):
+// a 63,000-package index is ~100 statements, not ~130,000.
 func (db *DB) packageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey) ([]int64, error) {
 	return resolvePackageIDs(ctx, tx, keys, nil)
 }
@@ -56,13 +56,13 @@ func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints
 	if len(want) == 0 {
 		return ids, nil
 	}
-	// Insert what is missing, then look those keys up: a key may have had a row after all (a
-	// duplicate key, or another writer since the hints were read), so the lookup, not the
-	// insert, is what assigns ids.
-	if err := insertPackages(ctx, tx, keys, want); err != nil {
+	// Rows that existed after all (a duplicate key, or another writer since the hints were
+	// read) are not returned by the insert: look those up.
+	existed, err := insertPackages(ctx, tx, keys, want, ids)
+	if err != nil {
 		return nil, err
 	}
-	still, err := lookupPackages(ctx, tx, keys, want, ids)
+	still, err := lookupPackages(ctx, tx, keys, existed, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -139,28 +139,74 @@ func lookupPackages(ctx context.Context, tx *sql.Tx, keys []PackageKey, want []i
 	return missing, nil
 }
 
-// insertPackages inserts the keys at the given indexes; keys that already have a row (or
-// appear twice) are skipped.
-func insertPackages(ctx context.Context, tx *sql.Tx, keys []PackageKey, which []int) error {
+// insertPackages inserts the keys at the given indexes and fills ids of the rows it created;
+// it returns the indexes whose key already had a row (or appeared twice), which the caller
+// looks up. RETURNING carries the key, so the order SQLite returns rows in does not matter.
+func insertPackages(ctx context.Context, tx *sql.Tx, keys []PackageKey, which []int, ids []int64) ([]int, error) {
 	if len(which) == 0 {
-		return nil
+		return nil, nil
 	}
 	// "WHERE true" tells the parser that ON CONFLICT belongs to the INSERT, not to a join.
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO packages (type, name, arch, epoch, version, release)
 		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM jsonb_each(?) WHERE true
-		ON CONFLICT DO NOTHING`)
+		ON CONFLICT DO NOTHING RETURNING id, type, name, arch, epoch, version, release`)
 	if err != nil {
-		return fmt.Errorf("prepare package insert: %w", err)
+		return nil, fmt.Errorf("prepare package insert: %w", err)
 	}
 	defer stmt.Close()
-	var buf []byte
+	var buf, kb []byte
+	var existed []int
+	pos := make(map[string]int, min(len(which), pkgBatch))
+	var f [6]sql.RawBytes
 	for start := 0; start < len(which); start += pkgBatch {
-		buf = appendKeysJSON(buf[:0], keys, which[start:min(start+pkgBatch, len(which))])
-		if _, err := stmt.ExecContext(ctx, string(buf)); err != nil {
-			return fmt.Errorf("insert packages: %w", err)
+		part := which[start:min(start+pkgBatch, len(which))]
+		buf = appendKeysJSON(buf[:0], keys, part)
+		clear(pos)
+		for _, i := range part {
+			k := &keys[i]
+			kb = appendKeyBytes(kb[:0], k.Type, k.Name, k.Arch, k.Epoch, k.Version, k.Release)
+			pos[string(kb)] = i
+		}
+		rows, err := stmt.QueryContext(ctx, string(buf))
+		if err != nil {
+			return nil, fmt.Errorf("insert packages: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5]); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("insert packages: %w", err)
+			}
+			kb = kb[:0]
+			for _, v := range f {
+				kb = binary.AppendUvarint(kb, uint64(len(v)))
+				kb = append(kb, v...)
+			}
+			if i, ok := pos[string(kb)]; ok {
+				ids[i] = id
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("insert packages: %w", err)
+		}
+		for _, i := range part {
+			if ids[i] == 0 {
+				existed = append(existed, i)
+			}
 		}
 	}
-	return nil
+	return existed, nil
+}
+
+// appendKeyBytes appends the fields, each after its length, making an unambiguous map key
+// (the same encoding as the loop over RETURNING's columns in insertPackages).
+func appendKeyBytes(b []byte, fields ...string) []byte {
+	for _, f := range fields {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
 }
 
 // appendKeysJSON appends the keys at idx as a JSON array of 6-string arrays.
