@@ -39,6 +39,11 @@ type HostFilter struct {
 	Arch        string
 	Reboot      *bool
 	HasSecurity *bool
+	Domain      string
+	// Stale selects hosts whose last report is older than StaleBefore (or that never
+	// reported), or (false) the others.
+	Stale       *bool
+	StaleBefore time.Time
 	Sort        string // one of HostSorts; default "name"
 	Desc        bool
 	Limit       int // 0 means no limit
@@ -131,6 +136,18 @@ func (f HostFilter) where() (string, []any) {
 			conds = append(conds, `COALESCE(c.security_count, 0) = 0`)
 		}
 	}
+	if f.Domain != "" {
+		conds = append(conds, `h.domain = ?`)
+		args = append(args, f.Domain)
+	}
+	if f.Stale != nil {
+		if *f.Stale {
+			conds = append(conds, `(h.last_report IS NULL OR h.last_report < ?)`)
+		} else {
+			conds = append(conds, `h.last_report >= ?`)
+		}
+		args = append(args, f.StaleBefore.UTC())
+	}
 	if len(conds) == 0 {
 		return "", nil
 	}
@@ -195,9 +212,10 @@ func (db *DB) HostByName(ctx context.Context, name string) (HostSummary, error) 
 
 // HostFacets are the values the host list can be filtered by, for the filter form.
 type HostFacets struct {
-	OS     []string // OS groups and OS variants that hosts have
-	Tags   []string
-	Arches []string
+	OS      []string // OS groups and OS variants that hosts have
+	Tags    []string
+	Arches  []string
+	Domains []string
 }
 
 // HostFacets returns the distinct OS names, tags and architectures of all hosts, sorted.
@@ -212,6 +230,7 @@ func (db *DB) HostFacets(ctx context.Context) (HostFacets, error) {
 			UNION SELECT ov.name FROM hosts h JOIN os_variants ov ON ov.id = h.os_variant_id ORDER BY 1`},
 		{&f.Tags, `SELECT DISTINCT tag FROM host_tags ORDER BY 1`},
 		{&f.Arches, `SELECT DISTINCT arch FROM hosts WHERE arch != '' ORDER BY 1`},
+		{&f.Domains, `SELECT DISTINCT domain FROM hosts WHERE domain != '' ORDER BY 1`},
 	}
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range queries {

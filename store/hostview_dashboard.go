@@ -38,13 +38,33 @@ type Dashboard struct {
 	// DisabledMirrors are mirrors switched off, by a person or after failing too often.
 	DisabledMirrors DashboardList
 	NoMirrors       DashboardList // repos without any mirror
+	// StaleMirrors are enabled mirrors whose last successful refresh is older than staleBefore.
+	StaleMirrors DashboardList
+	// LongSecurity are hosts whose security updates have been pending since before
+	// securityBefore (as recorded by RecordSecurityHistory).
+	LongSecurity DashboardList
+}
+
+// DashboardOptions are the thresholds of the dashboard's time-based lists.
+type DashboardOptions struct {
+	StaleBefore       time.Time // hosts not reporting since
+	MirrorStaleBefore time.Time // mirrors not refreshed since
+	SecurityBefore    time.Time // security updates pending since
 }
 
 // dashboardLimit is how many entries each dashboard list shows.
 const dashboardLimit = 10
 
-// Dashboard gathers every dashboard count and list in one read snapshot.
+// Dashboard gathers every dashboard count and list in one read snapshot; hosts not reporting
+// since staleBefore are stale, and mirrors and long-pending security updates use the same age.
 func (db *DB) Dashboard(ctx context.Context, staleBefore time.Time) (Dashboard, error) {
+	return db.DashboardWith(ctx, DashboardOptions{StaleBefore: staleBefore, MirrorStaleBefore: staleBefore,
+		SecurityBefore: staleBefore})
+}
+
+// DashboardWith is Dashboard with a threshold per time-based list.
+func (db *DB) DashboardWith(ctx context.Context, o DashboardOptions) (Dashboard, error) {
+	staleBefore := o.StaleBefore
 	var d Dashboard
 	since := db.Now().Add(-24 * time.Hour)
 	lists := []struct {
@@ -77,6 +97,11 @@ func (db *DB) Dashboard(ctx context.Context, staleBefore time.Time) (Dashboard, 
 			WHERE enabled = 1 AND last_success IS NULL ORDER BY url`, nil},
 		{&d.DisabledMirrors, `SELECT repo_id, url, last_error, last_attempt FROM mirrors
 			WHERE enabled = 0 ORDER BY url`, nil},
+		{&d.StaleMirrors, `SELECT repo_id, url, 'last refreshed', last_success FROM mirrors
+			WHERE enabled = 1 AND last_success < ? ORDER BY last_success, url`, []any{o.MirrorStaleBefore.UTC()}},
+		{&d.LongSecurity, `SELECT h.id, h.hostname, c.security_count || ' security', s.since
+			FROM host_security_since s JOIN hosts h ON h.id = s.host_id JOIN computations c ON c.id = h.computation_id
+			WHERE s.since < ? AND c.security_count > 0 ORDER BY s.since, h.hostname`, []any{o.SecurityBefore.UTC()}},
 		{&d.NoMirrors, `SELECT r.id, r.name, r.type, r.created FROM repos r
 			WHERE NOT EXISTS (SELECT 1 FROM mirrors m WHERE m.repo_id = r.id) ORDER BY r.name`, nil},
 	}

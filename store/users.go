@@ -214,3 +214,61 @@ func (db *DB) UserCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// errLastAdmin keeps at least one admin: nobody could manage users otherwise.
+var errLastAdmin = fmt.Errorf("the last admin cannot be removed or demoted: %w", ErrConflict)
+
+// ensureAdminLeft fails when the change would leave no admin.
+func ensureAdminLeft(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return errLastAdmin
+	}
+	return nil
+}
+
+// SetUserRole changes a user's role; ErrConflict if that would leave no admin.
+func (db *DB) SetUserRole(ctx context.Context, id int64, role string) error {
+	if !validRole(role) {
+		return fmt.Errorf("set role of user %d: %w", id, ErrInvalidRole)
+	}
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return ensureAdminLeft(ctx, tx)
+	})
+	if err != nil {
+		return fmt.Errorf("set role of user %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteUser deletes a user and their sessions; ErrConflict if that would leave no admin.
+func (db *DB) DeleteUser(ctx context.Context, id int64) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return ensureAdminLeft(ctx, tx)
+	})
+	if err != nil {
+		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	return nil
+}

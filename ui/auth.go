@@ -33,10 +33,13 @@ func (s *server) sessionUser(r *http.Request) (store.User, error) {
 	return s.db.SessionUser(r.Context(), c.Value)
 }
 
-// auth lets only requests with a valid session through. A page request without one is sent
-// to the login form (coming back afterwards); anything else gets 401, since a form post or an
-// htmx call cannot usefully follow a redirect to a login page.
-func (s *server) auth(next http.HandlerFunc) http.Handler {
+// allowed reports whether role is at least need.
+func allowed(role, need string) bool { return roleRank[role] >= roleRank[need] && roleRank[role] > 0 }
+
+// auth lets only requests with a valid session of at least role need through. A page request
+// without one is sent to the login form (coming back afterwards); anything else gets 401, since
+// a form post or an htmx call cannot usefully follow a redirect to a login page.
+func (s *server) auth(need string, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.sessionUser(r)
 		if errors.Is(err, store.ErrNotFound) {
@@ -54,18 +57,46 @@ func (s *server) auth(next http.HandlerFunc) http.Handler {
 			s.serverError(w, r, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
-	})
-}
-
-// operator is auth plus the requirement that the user may change things.
-func (s *server) operator(next http.HandlerFunc) http.Handler {
-	return s.auth(func(w http.ResponseWriter, r *http.Request) {
-		if u, _ := userFrom(r.Context()); !canAct(u) {
-			s.errorPage(w, r, http.StatusForbidden, "Your account may look but not change anything.")
+		r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		if !allowed(u.Role, need) {
+			msg := "Your account may look but not change anything."
+			if need == roleAdmin {
+				msg = "Only administrators may do this."
+			}
+			s.errorPage(w, r, http.StatusForbidden, msg)
 			return
 		}
 		next(w, r)
+	})
+}
+
+// apiAuth authenticates an API request by session cookie or by "Authorization: Bearer KEY"
+// with an API key of kind 'api', whose role then applies; errors are JSON.
+func (s *server) apiAuth(need string, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u store.User
+		var err error
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			var k store.APIKey
+			k, err = s.db.VerifyAPIKey(r.Context(), "api", strings.TrimSpace(bearer))
+			u = store.User{ID: -k.ID, Name: "api-key:" + k.Name, Role: k.Role}
+		} else {
+			u, err = s.sessionUser(r)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
+			s.apiError(w, r, http.StatusUnauthorized, "authentication required: a session or an API key")
+			return
+		}
+		if err != nil {
+			s.apiServerError(w, r, err)
+			return
+		}
+		if !allowed(u.Role, need) {
+			s.apiError(w, r, http.StatusForbidden, "this needs the "+need+" role")
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
 	})
 }
 

@@ -1,20 +1,63 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"patchward/store"
 )
 
-func hostLink(it store.DashboardItem) string { return "/hosts/" + url.PathEscape(it.Name) }
-func repoLink(it store.DashboardItem) string { return "/repos#repo-" + id64(it.ID) }
+func hostLink(it store.DashboardItem) string   { return "/hosts/" + url.PathEscape(it.Name) }
+func repoLink(it store.DashboardItem) string   { return "/repos#repo-" + id64(it.ID) }
+func reportLink(it store.DashboardItem) string { return "/reports/" + id64(it.ID) }
+
+// historyEvery is how often page views record the chart's daily point when no job does.
+const historyEvery = time.Hour
+
+// historyClock remembers when the chart history was last recorded by this process.
+type historyClock struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+// recordHistory keeps the dashboard chart alive without a job: at most hourly, the first
+// dashboard view records today's point. A failure only costs the point, so it is logged.
+func (s *server) recordHistory(ctx context.Context) {
+	s.history.mu.Lock()
+	due := time.Since(s.history.last) >= historyEvery
+	if due {
+		s.history.last = time.Now()
+	}
+	s.history.mu.Unlock()
+	if due {
+		if err := s.db.RecordSecurityHistory(ctx); err != nil {
+			s.log.Error("record security history", "err", err)
+		}
+	}
+}
+
+// dashboardData gathers the dashboard for the page and the API.
+func (s *server) dashboardData(ctx context.Context) (store.Dashboard, []store.HistoryPoint, error) {
+	s.recordHistory(ctx)
+	now := s.db.Now()
+	d, err := s.db.DashboardWith(ctx, store.DashboardOptions{
+		StaleBefore:       now.Add(-staleAfter(s.opts.StaleDays)),
+		MirrorStaleBefore: now.Add(-staleAfter(s.opts.MirrorStaleDays)),
+		SecurityBefore:    now.Add(-staleAfter(s.opts.SecurityDays)),
+	})
+	if err != nil {
+		return d, nil, err
+	}
+	hist, err := s.db.SecurityHistory(ctx, 90)
+	return d, hist, err
+}
 
 func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "Dashboard", "dashboard")
-	staleBefore := p.Now.Add(-time.Duration(s.opts.StaleDays) * 24 * time.Hour)
-	d, err := s.db.Dashboard(r.Context(), staleBefore)
+	d, hist, err := s.dashboardData(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -22,20 +65,24 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	sections := []dashSection{
 		{Key: "security", Title: "Hosts with security updates", Empty: "No host has security updates.",
 			More: "/hosts?security=yes&sort=security&dir=desc", Link: hostLink, Kind: "security", List: d.Security},
+		{Key: "longsecurity", Title: "Security updates pending over " + itoa(s.opts.SecurityDays) + " days",
+			Empty: "No security update has waited that long.", Link: hostLink, Kind: "security", List: d.LongSecurity},
 		{Key: "bugfix", Title: "Hosts with only bugfix updates", Empty: "No host has only bugfix updates.",
 			More: "/hosts?security=no&sort=bugfix&dir=desc", Link: hostLink, Kind: "bugfix", List: d.BugfixOnly},
 		{Key: "reboot", Title: "Hosts needing a reboot", Empty: "No host needs a reboot.",
 			More: "/hosts?reboot=yes", Link: hostLink, Kind: "warn", List: d.Reboot},
 		{Key: "stale", Title: "Hosts not reporting for " + itoa(s.opts.StaleDays) + " days", Empty: "Every host reported recently.",
-			More: "/hosts?sort=report", Link: hostLink, Kind: "warn", List: d.Stale},
+			More: "/hosts?stale=yes&sort=report", Link: hostLink, Kind: "warn", List: d.Stale},
 		{Key: "norepos", Title: "Hosts without repositories", Empty: "Every host has repositories.",
 			Link: hostLink, Kind: "warn", List: d.NoRepos},
 		{Key: "pending", Title: "Reports waiting to be processed", Empty: "No report is waiting.",
-			Kind: "neutral", List: d.Pending},
+			More: "/reports?status=pending", Link: reportLink, Kind: "neutral", List: d.Pending},
 		{Key: "rejected", Title: "Reports rejected in the last day", Empty: "No report was rejected.",
-			Kind: "security", List: d.Rejected},
+			More: "/reports?status=rejected", Link: reportLink, Kind: "security", List: d.Rejected},
 		{Key: "failing", Title: "Failing mirrors", Empty: "Every mirror refreshed fine.",
 			Link: repoLink, Kind: "security", List: d.FailingMirrors},
+		{Key: "stalemirrors", Title: "Mirrors not refreshed for " + itoa(s.opts.MirrorStaleDays) + " days",
+			Empty: "Every mirror is fresh.", Link: repoLink, Kind: "warn", List: d.StaleMirrors},
 		{Key: "unrefreshed", Title: "Mirrors never refreshed", Empty: "Every mirror has been refreshed.",
 			Link: repoLink, Kind: "warn", List: d.NeverRefreshed},
 		{Key: "disabled", Title: "Disabled mirrors", Empty: "No mirror is disabled.",
@@ -43,5 +90,5 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{Key: "nomirrors", Title: "Repositories without mirrors", Empty: "Every repository has a mirror.",
 			Link: repoLink, Kind: "warn", List: d.NoMirrors},
 	}
-	s.render(w, r, http.StatusOK, dashboardView(p, d, sections))
+	s.render(w, r, http.StatusOK, dashboardView(p, d, sections, newChart(hist, d)))
 }

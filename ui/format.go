@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -98,3 +101,19 @@ func orDash(s string) string {
 }
 
 func boolStr(b bool) string { return strconv.FormatBool(b) }
+
+func slicesSortCompare(rows []compareRow) {
+	slices.SortFunc(rows, func(a, b compareRow) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch))
+	})
+}
+
+func slicesSortStrings(s []string) { slices.Sort(s) }
+
+// safeHref keeps only http(s) links from repository metadata; anything else is not linked.
+func safeHref(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}

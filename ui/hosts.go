@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"patchward/store"
@@ -41,12 +42,13 @@ func yesNo(v string) *bool {
 	return nil
 }
 
-func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// hostFilter reads the host list's filters from a query (the page, CSV and API share them).
+func (s *server) hostFilter(q url.Values) (store.HostFilter, int) {
 	f := store.HostFilter{
-		Search: q.Get("q"), OS: q.Get("os"), Tag: q.Get("tag"), Arch: q.Get("arch"),
-		Reboot: yesNo(q.Get("reboot")), HasSecurity: yesNo(q.Get("security")),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Limit: hostsPerPage,
+		Search: q.Get("q"), OS: q.Get("os"), Tag: q.Get("tag"), Arch: q.Get("arch"), Domain: q.Get("domain"),
+		Reboot: yesNo(q.Get("reboot")), HasSecurity: yesNo(q.Get("security")), Stale: yesNo(q.Get("stale")),
+		StaleBefore: s.db.Now().Add(-staleAfter(s.opts.StaleDays)),
+		Sort:        q.Get("sort"), Desc: q.Get("dir") == "desc", Limit: hostsPerPage,
 	}
 	if f.Sort == "" {
 		f.Sort = "name"
@@ -54,6 +56,21 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	pageNo = max(pageNo, 1)
 	f.Offset = (pageNo - 1) * hostsPerPage
+	return f, pageNo
+}
+
+func filtered(f store.HostFilter) bool {
+	return f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
+		f.HasSecurity != nil || f.Stale != nil
+}
+
+func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, pageNo := s.hostFilter(q)
+	if wantCSV(r) {
+		s.hostsCSV(w, r, f)
+		return
+	}
 	hosts, total, err := s.db.Hosts(r.Context(), f)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -65,12 +82,31 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := hostsData{Query: q, Hosts: hosts, Total: total, Page: pageNo, Pages: max(1, (total+hostsPerPage-1)/hostsPerPage),
-		Facets: facets, Sort: f.Sort, Desc: f.Desc,
-		Filtered: f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Reboot != nil || f.HasSecurity != nil}
+		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: filtered(f)}
 	p := s.page(r, "Hosts", "hosts")
-	d.StaleBefore = p.Now.Add(-staleAfter(s.opts.StaleDays))
+	d.StaleBefore = f.StaleBefore
 	s.render(w, r, http.StatusOK, hostsView(p, d))
 }
+
+// hostsCSV exports every host matching the filters, not just one page.
+func (s *server) hostsCSV(w http.ResponseWriter, r *http.Request, f store.HostFilter) {
+	f.Limit, f.Offset = 0, 0
+	hosts, _, err := s.db.Hosts(r.Context(), f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	rows := make([][]string, len(hosts))
+	for i, h := range hosts {
+		rows[i] = []string{h.Hostname, h.Domain, h.OS, h.OSGroup, h.Kernel, h.Arch, h.IP, strings.Join(h.Tags, " "),
+			itoa(h.Packages), itoa(h.SecurityUpdates), itoa(h.BugfixUpdates), boolStr(h.RebootRequired), isoTime(h.LastReport)}
+	}
+	writeCSV(w, "hosts", []string{"hostname", "domain", "os", "os_group", "kernel", "arch", "ip", "tags",
+		"packages", "security_updates", "bugfix_updates", "reboot_required", "last_report"}, rows)
+}
+
+// csvURL is the current list as CSV.
+func (d hostsData) csvURL() string { return d.with("format", "csv", "page", "") }
 
 // with returns the host list URL for q with the given key/value pairs replaced ("" deletes).
 func (d hostsData) with(kv ...string) string {
@@ -132,37 +168,64 @@ func (d hostsData) ariaSort(key string) string {
 type hostData struct {
 	Host     store.HostSummary
 	Updates  []store.HostUpdate
+	Errata   map[store.UpdateKey][]store.ErratumRef
 	Packages []store.PackageKey
+	ShowPkgs bool // the installed packages are listed (?packages=1 or the htmx fragment)
 	Repos    []store.HostRepo
+	Reports  []store.Report
 	Stale    bool
 }
 
-func (s *server) host(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	h, err := s.db.HostByName(ctx, r.PathValue("name"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "There is no host with that name.")
-		return
-	}
+// loadHost gathers the host page; packages only when asked, since they are ~1,500 rows.
+func (s *server) loadHost(ctx context.Context, name string, pkgs bool) (hostData, error) {
+	h, err := s.db.HostByName(ctx, name)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return hostData{}, err
 	}
-	d := hostData{Host: h}
+	d := hostData{Host: h, ShowPkgs: pkgs}
 	if d.Updates, err = s.db.HostUpdates(ctx, h.ID); err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
-	if d.Packages, err = s.db.HostPackages(ctx, h.ID); err != nil {
-		s.serverError(w, r, err)
-		return
+	if d.Errata, err = s.db.UpdateErrata(ctx, h.ID); err != nil {
+		return d, err
 	}
 	if d.Repos, err = s.db.HostRepos(ctx, h.ID); err != nil {
-		s.serverError(w, r, err)
+		return d, err
+	}
+	if d.Reports, err = s.db.Reports(ctx, store.ReportFilter{HostID: h.ID, Limit: 10}); err != nil {
+		return d, err
+	}
+	if pkgs {
+		if d.Packages, err = s.db.HostPackages(ctx, h.ID); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+func (s *server) host(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if isHTMX(r) && q.Get("fragment") == "packages" {
+		h, err := s.db.HostByName(r.Context(), r.PathValue("name"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		pkgs, err := s.db.HostPackages(r.Context(), h.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, packagesTable(pkgs))
 		return
 	}
-	p := s.page(r, h.Hostname, "hosts")
-	d.Stale = s.isStale(h, p)
+	d, err := s.loadHost(r.Context(), r.PathValue("name"), q.Get("packages") == "1")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.page(r, d.Host.Hostname, "hosts")
+	d.Stale = s.isStale(d.Host, p)
 	s.render(w, r, http.StatusOK, hostView(p, d))
 }
 

@@ -106,8 +106,18 @@ func TestHostPage(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("updates, security first (-want +got):\n%s", diff)
 	}
-	if n := doc.Find(`[data-testid="package-row"]`).Length(); n != 3 {
-		t.Errorf("packages: got %d rows, want 3", n)
+	if n := doc.Find(`[data-testid="package-row"]`).Length(); n != 0 {
+		t.Errorf("packages before asking: got %d rows, want 0 (listed on demand)", n)
+	}
+	if doc.Find(`[data-testid="show-packages"]`).Length() != 1 {
+		t.Error("want a link showing the packages")
+	}
+	if n := env.page(t, "/hosts/web1.example.org?packages=1", c).Find(`[data-testid="package-row"]`).Length(); n != 3 {
+		t.Errorf("packages=1: got %d rows, want 3", n)
+	}
+	frag := env.do(t, http.MethodGet, "/hosts/web1.example.org?fragment=packages", nil, c, map[string]string{"HX-Request": "true"})
+	if n := parseHTML(t, frag).Find(`[data-testid="package-row"]`).Length(); n != 3 || strings.Contains(frag.Body.String(), "<html") {
+		t.Errorf("htmx fragment: got %d rows (want 3) and want no full page", n)
 	}
 	var prios []string
 	doc.Find(`[data-testid="host-repo-row"] [data-testid="priority"]`).Each(func(_ int, s *goquery.Selection) {

@@ -5,18 +5,162 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"patchward/store"
 )
 
+// filterRepos keeps repos whose name, ident, type or a mirror URL contains q (case-insensitive).
+func filterRepos(repos []store.RepoSummary, q string) []store.RepoSummary {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return repos
+	}
+	var out []store.RepoSummary
+	for _, r := range repos {
+		hay := strings.ToLower(r.Name + " " + r.Ident + " " + r.Type + " " + r.Arch)
+		for _, m := range r.Mirrors {
+			hay += " " + strings.ToLower(m.URL)
+		}
+		if strings.Contains(hay, q) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (s *server) repos(w http.ResponseWriter, r *http.Request) {
-	repos, err := s.db.Repos(r.Context())
+	all, err := s.db.Repos(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos))
+	q := r.URL.Query().Get("q")
+	repos := filterRepos(all, q)
+	if wantCSV(r) {
+		var rows [][]string
+		for _, rp := range repos {
+			for _, m := range rp.Mirrors {
+				state, _ := mirrorState(m)
+				rows = append(rows, []string{id64(rp.ID), rp.Name, rp.Type, rp.Arch, boolStr(rp.Security), boolStr(rp.Enabled),
+					itoa(rp.Hosts), m.URL, state, itoa(m.PackageCount), isoTime(m.LastSuccess), isoTime(m.Freshness), m.LastError})
+			}
+			if len(rp.Mirrors) == 0 {
+				rows = append(rows, []string{id64(rp.ID), rp.Name, rp.Type, rp.Arch, boolStr(rp.Security), boolStr(rp.Enabled),
+					itoa(rp.Hosts), "", "", "", "", "", ""})
+			}
+		}
+		writeCSV(w, "repos", []string{"repo_id", "repo", "type", "arch", "security", "enabled", "hosts", "mirror",
+			"status", "packages", "last_refresh", "index_date", "last_error"}, rows)
+		return
+	}
+	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q))
+}
+
+func urlQuery(k, v string) url.Values {
+	if v == "" {
+		return nil
+	}
+	return url.Values{k: {v}}
+}
+
+// formBool reads a "1"/"0" form field.
+func formBool(r *http.Request, key string) (bool, error) {
+	switch r.PostForm.Get(key) {
+	case "1":
+		return true, nil
+	case "0":
+		return false, nil
+	}
+	return false, badRequest("The form did not say whether to switch on or off.")
+}
+
+func (s *server) setRepoEnabled(r *http.Request, id int64, on bool) error {
+	if err := s.db.SetRepoEnabled(r.Context(), id, on); err != nil {
+		return err
+	}
+	s.audit(r, "repo.enabled", fmt.Sprintf("repo %d enabled=%t", id, on))
+	return nil
+}
+
+func (s *server) repoEnabled(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var on bool
+	if err == nil {
+		on, err = formBool(r, "enabled")
+	}
+	if err == nil {
+		err = s.setRepoEnabled(r, id, on)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := map[bool]string{true: "repo-enabled", false: "repo-disabled"}[on]
+	http.Redirect(w, r, "/repos?msg="+msg+"#repo-"+id64(id), http.StatusSeeOther)
+}
+
+func (s *server) setMirrorEnabled(r *http.Request, id int64, on bool) error {
+	if err := s.db.SetMirrorEnabled(r.Context(), id, on); err != nil {
+		return err
+	}
+	s.audit(r, "mirror.enabled", fmt.Sprintf("mirror %d enabled=%t", id, on))
+	return nil
+}
+
+func (s *server) mirrorEnabled(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var on bool
+	if err == nil {
+		on, err = formBool(r, "enabled")
+	}
+	if err == nil {
+		err = s.setMirrorEnabled(r, id, on)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := map[bool]string{true: "mirror-enabled", false: "mirror-disabled"}[on]
+	http.Redirect(w, r, "/repos?msg="+msg, http.StatusSeeOther)
+}
+
+func (s *server) moveMirror(r *http.Request, id, to int64) error {
+	if err := s.db.MoveMirror(r.Context(), id, to); err != nil {
+		return err
+	}
+	s.audit(r, "mirror.link", fmt.Sprintf("mirror %d to repo %d", id, to))
+	return nil
+}
+
+func (s *server) mirrorLink(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var to int64
+	if err == nil {
+		to, err = strconv.ParseInt(strings.TrimSpace(r.PostForm.Get("repo")), 10, 64)
+		if err != nil {
+			err = badRequest("Give the id of the repository to move the mirror to.")
+		}
+	}
+	if err == nil {
+		err = s.moveMirror(r, id, to)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/repos?msg=mirror-linked#repo-"+id64(to), http.StatusSeeOther)
 }
 
 // repoID parses the {id} path value; ok is false (and a 404 written) when it is not an id.

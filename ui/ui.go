@@ -12,7 +12,6 @@ import (
 
 	"github.com/a-h/templ"
 
-	"patchward/assets"
 	"patchward/store"
 )
 
@@ -21,6 +20,10 @@ type Options struct {
 	SessionTTL    time.Duration `koanf:"session_ttl"`
 	SecureCookies bool          `koanf:"secure_cookies"`
 	StaleDays     int           `koanf:"stale_days"`
+	// MirrorStaleDays is when a mirror without a successful refresh counts as stale (default 2).
+	MirrorStaleDays int `koanf:"mirror_stale_days"`
+	// SecurityDays is when pending security updates count as overdue on the dashboard (default 7).
+	SecurityDays int `koanf:"security_days"`
 }
 
 // Actions are the jobs a person can start from the UI. main wires them to the real jobs; a
@@ -42,6 +45,8 @@ type server struct {
 	log      *slog.Logger
 	act      Actions
 	throttle *throttle
+	pkgCache packageCache
+	history  historyClock
 }
 
 // Handler returns the web UI: pages, login and the static files, behind session
@@ -57,35 +62,16 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 	if opts.StaleDays <= 0 {
 		opts.StaleDays = 14
 	}
+	if opts.MirrorStaleDays <= 0 {
+		opts.MirrorStaleDays = 2
+	}
+	if opts.SecurityDays <= 0 {
+		opts.SecurityDays = 7
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now)}
-}
-
-func (s *server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET "+assets.Prefix, assets.Handler())
-	mux.HandleFunc("GET /login", s.loginForm)
-	mux.HandleFunc("POST /login", s.login)
-	mux.HandleFunc("POST /logout", s.logout)
-
-	mux.Handle("GET /{$}", s.auth(s.dashboard))
-	mux.Handle("GET /hosts", s.auth(s.hosts))
-	mux.Handle("GET /hosts/{name}", s.auth(s.host))
-	mux.Handle("GET /repos", s.auth(s.repos))
-	mux.Handle("POST /repos/{id}/security", s.operator(s.toggleSecurity))
-	mux.Handle("POST /repos/{id}/refresh", s.operator(s.refreshRepo))
-	mux.Handle("POST /actions/find-updates", s.operator(s.findUpdates))
-	mux.Handle("POST /actions/process-reports", s.operator(s.processReports))
-	mux.Handle("/", s.auth(s.notFound))
-
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		http.Error(w, "cross-origin request refused", http.StatusForbidden)
-	}))
-	return securityHeaders(cop.Handler(mux))
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
@@ -108,7 +94,7 @@ func securityHeaders(next http.Handler) http.Handler {
 // clean 500 instead of half a page under a 200.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	if err := c.Render(context.WithValue(r.Context(), nowKey{}, s.db.Now()), &buf); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -180,6 +166,25 @@ var flashes = map[string]struct {
 	"reports-processed":  {"Pending reports processed.", false},
 	"reports-failed":     {"Processing reports failed. The details are in the server log.", true},
 	"action-unavailable": {"This action is not available on this server.", true},
+	"bulk-find-updates":  {"Update finding ran for the selected hosts (or they are marked for the next run).", false},
+	"bulk-tag":           {"Tag added to the selected hosts. A host's next report replaces its tags.", false},
+	"bulk-untag":         {"Tag removed from the selected hosts.", false},
+	"bulk-delete":        {"Hosts deleted.", false},
+	"repo-enabled":       {"Repository enabled. Affected hosts are recomputed at the next update run.", false},
+	"repo-disabled":      {"Repository disabled. Affected hosts are recomputed at the next update run.", false},
+	"mirror-enabled":     {"Mirror enabled.", false},
+	"mirror-disabled":    {"Mirror disabled.", false},
+	"mirror-linked":      {"Mirror moved to the other repository.", false},
+	"group-created":      {"OS group created.", false},
+	"group-repos":        {"Repositories of the OS group saved.", false},
+	"variant-group":      {"OS variant moved.", false},
+	"report-requeued":    {"Report queued for processing again.", false},
+	"report-deleted":     {"Report deleted.", false},
+	"user-created":       {"User created.", false},
+	"user-role":          {"Role changed.", false},
+	"user-deleted":       {"User deleted.", false},
+	"key-revoked":        {"API key revoked.", false},
+	"token-revoked":      {"Enrollment token revoked.", false},
 }
 
 func flashMessage(key string) (string, bool) {

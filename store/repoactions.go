@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// SetMirrorEnabled switches a mirror on or off (a person's choice; switching on also clears its
+// failure count) and marks dirty the computations that can see its repo.
+func (db *DB) SetMirrorEnabled(ctx context.Context, mirrorID int64, enabled bool) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var repoID int64
+		err := tx.QueryRowContext(ctx, `UPDATE mirrors SET enabled = ?1,
+			fail_count = CASE WHEN ?1 = 1 THEN 0 ELSE fail_count END
+			WHERE id = ?2 RETURNING repo_id`, boolInt(enabled), mirrorID).Scan(&repoID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return markRepoDirty(ctx, tx, repoID)
+	})
+	if err != nil {
+		return fmt.Errorf("set enabled of mirror %d: %w", mirrorID, err)
+	}
+	return nil
+}
+
+// MoveMirror links a mirror to another repository (Patchman's "link mirrors": two repos that
+// are really one), marking dirty the computations of both repos. ErrNotFound if either is unknown.
+func (db *DB) MoveMirror(ctx context.Context, mirrorID, toRepoID int64) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var from int64
+		err := tx.QueryRowContext(ctx, `SELECT repo_id FROM mirrors WHERE id = ?`, mirrorID).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM repos WHERE id = ?`, toRepoID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mirrors SET repo_id = ? WHERE id = ?`, toRepoID, mirrorID); err != nil {
+			return err
+		}
+		if err := markRepoDirty(ctx, tx, from); err != nil {
+			return err
+		}
+		return markRepoDirty(ctx, tx, toRepoID)
+	})
+	if err != nil {
+		return fmt.Errorf("move mirror %d to repo %d: %w", mirrorID, toRepoID, err)
+	}
+	return nil
+}

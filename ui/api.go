@@ -1,0 +1,231 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"patchward/store"
+)
+
+// apiList is the envelope of every API list: the items of one page and how many match in all.
+type apiList[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+func list[T any](items []T, total int) apiList[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return apiList[T]{Items: items, Total: total}
+}
+
+func (s *server) apiDashboard(w http.ResponseWriter, r *http.Request) {
+	d, hist, err := s.dashboardData(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, map[string]any{"dashboard": d, "history": hist})
+}
+
+func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
+	f, _ := s.hostFilter(r.URL.Query())
+	if r.URL.Query().Get("all") == "1" {
+		f.Limit, f.Offset = 0, 0
+	}
+	hosts, total, err := s.db.Hosts(r.Context(), f)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(hosts, total))
+}
+
+func (s *server) apiHost(w http.ResponseWriter, r *http.Request) {
+	d, err := s.loadHost(r.Context(), r.PathValue("name"), false)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	type update struct {
+		store.HostUpdate
+		Errata []store.ErratumRef
+	}
+	ups := make([]update, len(d.Updates))
+	for i, u := range d.Updates {
+		ups[i] = update{u, d.Errata[store.UpdateKey{Name: u.Name, Arch: u.Arch}]}
+	}
+	s.apiJSON(w, http.StatusOK, map[string]any{"host": d.Host, "updates": ups, "repos": d.Repos})
+}
+
+func (s *server) apiHostPackages(w http.ResponseWriter, r *http.Request) {
+	h, err := s.db.HostByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pkgs, err := s.db.HostPackages(r.Context(), h.ID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(pkgs, len(pkgs)))
+}
+
+func (s *server) apiHostReports(w http.ResponseWriter, r *http.Request) {
+	h, err := s.db.HostByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	reps, err := s.db.Reports(r.Context(), store.ReportFilter{HostID: h.ID, Limit: 100})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(reps, len(reps)))
+}
+
+func (s *server) apiHostDelete(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.db.HostByName(r.Context(), name); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	res, err := s.bulkHosts(r, []string{name}, "delete", "")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, res)
+}
+
+func (s *server) apiHostsBulk(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Action string   `json:"action"`
+		Hosts  []string `json:"hosts"`
+		Tag    string   `json:"tag"`
+	}
+	if err := apiDecode(w, r, &in); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	res, err := s.bulkHosts(r, in.Hosts, in.Action, in.Tag)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, res)
+}
+
+func (s *server) apiPackages(w http.ResponseWriter, r *http.Request) {
+	all, err := s.packageNames(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	names := filterPackages(all, q.Get("q"))
+	_, off := pageOf(q, packagesPerPage)
+	s.apiJSON(w, http.StatusOK, list(names[min(off, len(names)):min(off+packagesPerPage, len(names))], len(names)))
+}
+
+func (s *server) apiPackage(w http.ResponseWriter, r *http.Request) {
+	vs, err := s.db.PackageVersions(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(vs, len(vs)))
+}
+
+func (s *server) apiErrata(w http.ResponseWriter, r *http.Request) {
+	f, _ := s.errataFilter(r.URL.Query())
+	es, total, err := s.db.Errata(r.Context(), f)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(es, total))
+}
+
+func (s *server) apiErratum(w http.ResponseWriter, r *http.Request) {
+	d, err := s.db.ErratumByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, d)
+}
+
+func (s *server) apiCVEs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	_, off := pageOf(q, cvesPerPage)
+	cs, total, err := s.db.CVEs(r.Context(), q.Get("q"), cvesPerPage, off)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(cs, total))
+}
+
+func (s *server) apiCVE(w http.ResponseWriter, r *http.Request) {
+	d, err := s.loadCVE(r, strings.ToUpper(r.PathValue("id")))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, d)
+}
+
+func (s *server) apiReports(w http.ResponseWriter, r *http.Request) {
+	f, err := reportFilter(r.URL.Query())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	reps, err := s.db.Reports(r.Context(), f)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(reps, len(reps)))
+}
+
+func (s *server) apiReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	rp, err := s.db.Report(r.Context(), id)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := map[string]any{"report": rp}
+	if hr, err := s.db.ReportPayload(r.Context(), id); err == nil {
+		out["payload"] = hr
+	}
+	s.apiJSON(w, http.StatusOK, out)
+}
+
+func (s *server) apiReportAction(w http.ResponseWriter, r *http.Request, action string) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.reportAction(r, id, action)
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": action})
+}
+
+func (s *server) apiReportRequeue(w http.ResponseWriter, r *http.Request) {
+	s.apiReportAction(w, r, "requeue")
+}
+func (s *server) apiReportDelete(w http.ResponseWriter, r *http.Request) {
+	s.apiReportAction(w, r, "delete")
+}

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+)
+
+// cell is one table cell of a generic list page: text, optionally linked, a badge, a time, or
+// a button posting a small form.
+type cell struct {
+	Text   string
+	Href   string
+	Class  string // extra classes: "num", "mono", "hide-sm"...
+	Badge  string // badge kind (security, bugfix, warn, neutral, zero); "" for plain text
+	Time   time.Time
+	IsTime bool
+	Button *button
+	TestID string
+}
+
+// button is a form with one submit button (and hidden fields) inside a cell.
+type button struct {
+	Action string
+	Label  string
+	Fields map[string]string
+	Danger bool
+	TestID string
+}
+
+// column is a list header; Class is applied to the header and every cell of the column.
+type column struct {
+	Label string
+	Class string
+}
+
+// listPage is a page built around one table: the packages, errata, CVEs, reports, OS and
+// admin lists share it so they look and behave alike.
+type listPage struct {
+	Heading  string
+	Sub      string // muted line under the heading (counts)
+	TestID   string // data-testid of the table
+	RowID    string // data-testid of each row
+	Columns  []column
+	Rows     [][]cell
+	Empty    string
+	CSV      string          // link to this list as CSV, "" for none
+	Filters  templ.Component // a filter form above the table, or nil
+	Above    templ.Component // anything else above the table (forms), or nil
+	Below    templ.Component
+	Crumbs   [][2]string // breadcrumb (label, href); last has no href
+	Page     int
+	Pages    int
+	PageLink func(page int) string
+}
+
+func txt(s string) cell              { return cell{Text: s} }
+func link(s, href string) cell       { return cell{Text: s, Href: href} }
+func numCell(n int) cell             { return cell{Text: num(n), Class: "num"} }
+func timeCell(t time.Time) cell      { return cell{Time: t, IsTime: true} }
+func badge(s, kind string) cell      { return cell{Text: s, Badge: kind} }
+func mono(s string) cell             { return cell{Text: s, Class: "mono"} }
+func cols(labels ...string) []column { return colsWith(labels...) }
+
+func colsWith(labels ...string) []column {
+	out := make([]column, len(labels))
+	for i, l := range labels {
+		out[i] = column{Label: l}
+	}
+	return out
+}
+
+// pageLink returns a function building the URL of page n of path with query q.
+func pageLink(path string, q url.Values) func(int) string {
+	return func(n int) string {
+		c := url.Values{}
+		for k, v := range q {
+			c[k] = v
+		}
+		c.Del("msg")
+		c.Set("page", strconv.Itoa(n))
+		return path + "?" + c.Encode()
+	}
+}
+
+// csvLink is path with q and format=csv.
+func csvLink(path string, q url.Values) string {
+	c := url.Values{}
+	for k, v := range q {
+		c[k] = v
+	}
+	c.Del("page")
+	c.Del("msg")
+	c.Set("format", "csv")
+	return path + "?" + c.Encode()
+}
+
+// pageOf parses ?page= (1-based) and returns it with the matching offset.
+func pageOf(q url.Values, per int) (int, int) {
+	n, _ := strconv.Atoi(q.Get("page"))
+	n = max(n, 1)
+	return n, (n - 1) * per
+}
+
+func pagesFor(total, per int) int { return max(1, (total+per-1)/per) }
+
+// cellsText flattens rows to strings for CSV.
+func cellsText(rows [][]cell) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, 0, len(r))
+		for _, c := range r {
+			if c.Button != nil {
+				continue
+			}
+			v := c.Text
+			if c.IsTime {
+				v = isoTime(c.Time)
+			}
+			out[i] = append(out[i], v)
+		}
+	}
+	return out
+}
+
+// csvHeader is the labels of the columns that are not buttons.
+func csvHeader(cs []column, rows [][]cell) []string {
+	var out []string
+	for i, c := range cs {
+		if len(rows) > 0 && i < len(rows[0]) && rows[0][i].Button != nil {
+			continue
+		}
+		out = append(out, c.Label)
+	}
+	return out
+}
+
+func colClass(cs []column, i int) string {
+	if i < len(cs) {
+		return cs[i].Class
+	}
+	return ""
+}
+
+type nowKey struct{}
+
+// pageNow is the page's clock for relative times inside generic cells; the list handlers put
+// it in the render context.
+func pageNow(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
