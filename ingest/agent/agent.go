@@ -116,7 +116,11 @@ func report(ctx context.Context, cfg Config, rf reportFlags, stdout, stderr io.W
 	case rf.output != "":
 		return writeReportFile(rf.output, r)
 	}
-	unlock, err := lock(cfg.StateDir)
+	wait := 10 * time.Minute
+	if rf.hook {
+		wait = 20 * time.Second
+	}
+	unlock, err := lock(cfg.StateDir, wait)
 	if err != nil {
 		return err
 	}

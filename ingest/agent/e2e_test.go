@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net"
 	"net/http"
@@ -332,5 +333,35 @@ func TestDryRunOutputAndImport(t *testing.T) {
 	raw, _ := json.Marshal(h)
 	if !strings.Contains(string(raw), "Debian 12.11") {
 		t.Errorf("host after import: got %s, want OS Debian 12.11", raw)
+	}
+}
+
+func TestTLSWithCAFile(t *testing.T) {
+	s := newServer(t, nil)
+	tlsSrv := httptest.NewTLSServer(s.h)
+	defer tlsSrv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
+	writeTree(t, "/", map[string]string{ca: string(pemBytes)})
+	root := debianRoot(t)
+	args := func(state string, extra ...string) []string {
+		a := reportArgs(s, root, state, "tls.example.org", extra...)
+		for i := range a {
+			if a[i] == s.url() {
+				a[i] = tlsSrv.URL
+			}
+		}
+		return a
+	}
+	_, _, err := runAgent(t, args(t.TempDir())...)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without the CA: got %v, want a certificate error", err)
+	}
+	if _, stderr, err := runAgent(t, args(t.TempDir(), "--ca-file", ca)...); err != nil {
+		t.Fatalf("with the CA file: %v (%s)", err, stderr)
+	}
+	if n := len(s.reports(t)); n != 1 {
+		t.Errorf("got %d reports, want 1", n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -233,8 +234,9 @@ func writeReportFile(p string, r collect.Report) error {
 }
 
 // lock takes an exclusive lock in the state directory so that a hook firing during the timer's
-// run waits for it instead of racing it over the spool and token files.
-func lock(dir string) (func(), error) {
+// run does not race it over the spool and token files. It waits at most wait (a package
+// manager must not hang behind a report stuck on an unreachable server).
+func lock(dir string, wait time.Duration) (func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
@@ -242,9 +244,16 @@ func lock(dir string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock: %w", err)
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: another report is running: %w", dir, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return func() { f.Close() }, nil
 }

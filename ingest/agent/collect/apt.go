@@ -24,14 +24,14 @@ func (c *collector) aptRepos() {
 	for _, f := range files {
 		b, err := c.readFile(f)
 		if err != nil {
-			c.warn("apt: %s: %v", f, err)
+			c.repoWarn("apt: %s: %v", f, err)
 		}
 		srcs = append(srcs, parseSourcesList(b)...)
 	}
 	for _, f := range c.glob("/etc/apt/sources.list.d/*.sources") {
 		b, err := c.readFile(f)
 		if err != nil {
-			c.warn("apt: %s: %v", f, err)
+			c.repoWarn("apt: %s: %v", f, err)
 		}
 		srcs = append(srcs, parseDeb822Sources(b)...)
 	}
@@ -118,7 +118,7 @@ func (c *collector) expandMirrors(uri string) []string {
 		p = strings.TrimPrefix(p, "//")
 		b, err := c.readFile(p)
 		if err != nil || b == nil {
-			c.warn("apt: mirror list %s: not readable", p)
+			c.repoWarn("apt: mirror list %s: not readable", p)
 			return nil
 		}
 		var out []string

@@ -59,10 +59,16 @@ func Collect(ctx context.Context, o Options) (Report, error) {
 	c.repos()
 	r.Modules = c.modules()
 	r.RebootRequired = c.rebootRequired()
-	if r.Packages == nil {
+	switch {
+	case c.pkgErr:
+		r.Packages = nil
+	case r.Packages == nil:
 		r.Packages = []Package{}
 	}
-	if r.Repos == nil {
+	switch {
+	case c.repoErr:
+		r.Repos = nil
+	case r.Repos == nil:
 		r.Repos = []Repo{}
 	}
 	return r, nil
@@ -74,6 +80,16 @@ type collector struct {
 	ctx     context.Context
 	r       *Report
 	dpkgArc string // dpkg's native architecture, from its own status entry
+	// pkgErr and repoErr record that a package database or repo file could not be read: the
+	// list is then incomplete and is not sent (null), so the server keeps what it had rather
+	// than dropping what we failed to read.
+	pkgErr, repoErr bool
+}
+
+// repoWarn records a repo configuration that could not be read.
+func (c *collector) repoWarn(format string, args ...any) {
+	c.warn(format, args...)
+	c.repoErr = true
 }
 
 func (c *collector) warn(format string, args ...any) {

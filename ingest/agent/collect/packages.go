@@ -2,24 +2,23 @@ package collect
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
 
 // packages collects from every package manager present: a host may have both dpkg and rpm.
 func (c *collector) packages() {
-	if err := c.dpkg(); err != nil {
-		c.warn("dpkg: %v", err)
-	}
-	if err := c.rpm(); err != nil {
-		c.warn("rpm: %v", err)
-	}
-	if err := c.pacman(); err != nil {
-		c.warn("pacman: %v", err)
-	}
-	if err := c.apk(); err != nil {
-		c.warn("apk: %v", err)
+	for _, pm := range []struct {
+		name string
+		fn   func() error
+	}{{"dpkg", c.dpkg}, {"rpm", c.rpm}, {"pacman", c.pacman}, {"apk", c.apk}} {
+		if err := pm.fn(); err != nil {
+			c.warn("%s: %v", pm.name, err)
+			c.pkgErr = true
+		}
 	}
 }
 
@@ -111,6 +110,12 @@ func (c *collector) rpm() error {
 	}
 	if dbpath == "" {
 		return nil
+	}
+	if !c.o.Commands {
+		return nil
+	}
+	if _, err := exec.LookPath("rpm"); err != nil {
+		return fmt.Errorf("rpm database in %s but no rpm tool to read it: %w", dbpath, err)
 	}
 	// --dbpath names the database found rather than trusting the tool's compiled-in default
 	// (Debian's rpm defaults to ~/.rpmdb).

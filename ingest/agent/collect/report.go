@@ -23,10 +23,10 @@ type Report struct {
 	Arch           string            `json:"arch"`
 	Tags           []string          `json:"tags,omitempty"`
 	RebootRequired bool              `json:"reboot_required"`
-	Packages       []Package         `json:"packages"`
-	// Repos is never omitted: an agent always reads its repositories, so [] really means none
-	// (a nil list would let the server keep stale ones, which is what hooks want only when
-	// they cannot read repos).
+	// Packages and Repos are [] when the host has none and null when they could not be read
+	// completely (see Warnings): null makes the server keep the host's previous list, so a
+	// run that fails to read a file (from a hook or the timer) never drops the host's repos.
+	Packages  []Package `json:"packages"`
 	Repos     []Repo    `json:"repos"`
 	Modules   []Module  `json:"modules,omitempty"`
 	Agent     string    `json:"agent"`

@@ -19,7 +19,10 @@ func (c *collector) repos() {
 // priority is sent (0): pacman uses the first repo that has a package.
 func (c *collector) pacmanRepos() {
 	b, err := c.readFile("/etc/pacman.conf")
-	if err != nil || b == nil {
+	if err != nil {
+		c.repoWarn("pacman: %v", err)
+	}
+	if b == nil {
 		return
 	}
 	var order []string
@@ -82,7 +85,10 @@ func (c *collector) pacmanRepos() {
 // (used only for packages pinned to the tag, so they rank below untagged ones).
 func (c *collector) apkRepos() {
 	b, err := c.readFile("/etc/apk/repositories")
-	if err != nil || b == nil {
+	if err != nil {
+		c.repoWarn("apk: %v", err)
+	}
+	if b == nil {
 		return
 	}
 	for _, line := range strings.Split(string(b), "\n") {

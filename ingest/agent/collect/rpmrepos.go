@@ -130,7 +130,7 @@ func (c *collector) yumRepos() {
 	for _, f := range files {
 		b, err := c.readFile(f)
 		if err != nil {
-			c.warn("yum: %s: %v", f, err)
+			c.repoWarn("yum: %s: %v", f, err)
 			continue
 		}
 		for _, s := range parseINI(b) {
@@ -153,7 +153,7 @@ func (c *collector) zypperRepos() {
 	for _, f := range files {
 		b, err := c.readFile(f)
 		if err != nil {
-			c.warn("zypper: %s: %v", f, err)
+			c.repoWarn("zypper: %s: %v", f, err)
 			continue
 		}
 		for _, s := range parseINI(b) {

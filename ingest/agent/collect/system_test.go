@@ -1,6 +1,9 @@
 package collect
 
 import (
+	"context"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +80,37 @@ func BenchmarkCollect(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(len(r.Packages)), "packages")
+	}
+}
+
+// TestUnreadableListsAreNotSent: a package database or repo file that cannot be read makes
+// that list null (the server keeps the host's), never a partial list.
+func TestUnreadableListsAreNotSent(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"/var/lib/dpkg/status/x":                "a directory where the status file should be",
+		"/etc/apt/sources.list":                 "deb http://deb.debian.org/debian bookworm main\n",
+		"/etc/apt/sources.list.d/broken.list/x": "a directory named like a list",
+	})
+	r := collectRoot(t, root, false)
+	if r.Packages != nil || r.Repos != nil || len(r.Warnings) != 2 {
+		t.Errorf("got packages %v repos %v warnings %q; want both null and two warnings", r.Packages, r.Repos, r.Warnings)
+	}
+}
+
+// TestHostnameFromHosts qualifies the kernel's short host name from /etc/hosts, as hostname -f
+// does on a Debian install (127.0.1.1 host.example.org host).
+func TestHostnameFromHosts(t *testing.T) {
+	short, err := os.Hostname()
+	if err != nil || strings.Contains(short, ".") {
+		t.Skipf("host name %q is already qualified", short)
+	}
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"/etc/hosts": "127.0.0.1 localhost\n# 10.0.0.1 wrong." + short + "\n" +
+		"127.0.1.1\t" + short + ".fleet.example.org " + short + "\n"})
+	c := &collector{o: Options{Root: root}, ctx: context.Background(), r: &Report{}}
+	got, err := c.hostname()
+	if want := strings.ToLower(short) + ".fleet.example.org"; err != nil || got != want {
+		t.Errorf("got %q, %v; want %q", got, err, want)
 	}
 }
