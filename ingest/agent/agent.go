@@ -114,7 +114,7 @@ func report(ctx context.Context, cfg Config, rf reportFlags, stdout, stderr io.W
 	case rf.dryRun:
 		return writeJSON(stdout, r)
 	case rf.output != "":
-		return writeReportFile(rf.output, r)
+		return writeReportFile(rf.output, r, stdout)
 	}
 	wait := 10 * time.Minute
 	if rf.hook {

@@ -214,7 +214,10 @@ func writeJSON(w io.Writer, r collect.Report) error {
 
 // writeReportFile writes the report for an air-gap transfer: JSON, gzip'd if the name ends in
 // .gz. "-" is standard output.
-func writeReportFile(p string, r collect.Report) error {
+func writeReportFile(p string, r collect.Report, stdout io.Writer) error {
+	if p == "-" {
+		return writeJSON(stdout, r)
+	}
 	var b []byte
 	var err error
 	if strings.HasSuffix(p, ".gz") {

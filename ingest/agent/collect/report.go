@@ -23,6 +23,9 @@ type Report struct {
 	Arch           string            `json:"arch"`
 	Tags           []string          `json:"tags,omitempty"`
 	RebootRequired bool              `json:"reboot_required"`
+	// RebootPackages are the packages that asked for the reboot (Debian's
+	// reboot-required.pkgs); informational, the server ignores it today.
+	RebootPackages []string `json:"reboot_packages,omitempty"`
 	// Packages and Repos are [] when the host has none and null when they could not be read
 	// completely (see Warnings): null makes the server keep the host's previous list, so a
 	// run that fails to read a file (from a hook or the timer) never drops the host's repos.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -171,8 +172,16 @@ func (c *collector) osStringLegacy() string {
 // the newest installed one (and needs-restarting -r where installed); on pacman and apk hosts
 // the running kernel's module directory having been removed by an upgrade.
 func (c *collector) rebootRequired() bool {
-	if c.exists("/var/run/reboot-required") || c.exists("/run/reboot-required") {
-		return true
+	for _, dir := range []string{"/var/run", "/run"} {
+		if c.exists(dir + "/reboot-required") {
+			b, _ := c.readFile(dir + "/reboot-required.pkgs")
+			for _, p := range strings.Fields(string(b)) {
+				if !slices.Contains(c.r.RebootPackages, p) {
+					c.r.RebootPackages = append(c.r.RebootPackages, p)
+				}
+			}
+			return true
+		}
 	}
 	var kernels []Package
 	for _, p := range c.r.Packages {

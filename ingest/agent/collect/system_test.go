@@ -45,7 +45,7 @@ func TestRebootRequired(t *testing.T) {
 		want  bool
 	}{
 		{"debian flag file", map[string]string{"/var/run/reboot-required": "*** System restart required ***\n",
-			"/var/run/reboot-required.pkgs": "linux-image-6.1.0-2-amd64\n"}, true},
+			"/var/run/reboot-required.pkgs": "linux-image-6.1.0-2-amd64\nlibc6\nlibc6\n"}, true},
 		{"debian, no flag", map[string]string{"/var/lib/dpkg/status": ""}, false},
 		{"arch, running kernel's modules removed", map[string]string{"/var/lib/pacman/local/linux-6.9.1.arch1-1/desc": "%NAME%\nlinux\n\n%VERSION%\n6.9.1.arch1-1\n\n%ARCH%\nx86_64\n",
 			"/usr/lib/modules/6.9.1-arch1-1/modules.dep": ""}, true},
@@ -54,8 +54,12 @@ func TestRebootRequired(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.files)
-			if got := collectRoot(t, root, false).RebootRequired; got != tt.want {
-				t.Errorf("got reboot_required %t, want %t", got, tt.want)
+			r := collectRoot(t, root, false)
+			if r.RebootRequired != tt.want {
+				t.Errorf("got reboot_required %t, want %t", r.RebootRequired, tt.want)
+			}
+			if pkgs := tt.files["/var/run/reboot-required.pkgs"]; pkgs != "" && len(r.RebootPackages) != 2 {
+				t.Errorf("got reboot packages %q, want the two listed", r.RebootPackages)
 			}
 		})
 	}
