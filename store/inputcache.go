@@ -107,8 +107,8 @@ type repoState struct {
 }
 
 // computationRepos reads the repos a computation sees and a fingerprint of everything in them
-// that affects update finding. Mirror checksum, content_changed and the length of the stored
-// list together change whenever a refresh replaces a mirror's packages.
+// that affects update finding. A mirror's content_generation changes (by trigger) whenever its
+// packages, errata or module streams are written; checksum and content_changed come along.
 func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoState, string, error) {
 	rows, err := tx.QueryContext(ctx, `WITH c AS (SELECT ? AS repo_set_id, ? AS mode, ? AS os_group_id),
 		rs AS (
@@ -118,8 +118,7 @@ func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoStat
 				AND g.repo_id NOT IN (SELECT repo_id FROM repo_set_members, c WHERE set_id = c.repo_set_id))
 		SELECT r.id, rs.priority, r.security, r.enabled, ifnull(mi.id, 0), ifnull(mi.enabled, 0),
 			ifnull(mi.checksum, ''), ifnull(CAST(mi.content_changed AS TEXT), ''), ifnull(length(mp.members), -1),
-			(SELECT count(*) || '.' || ifnull(sum(erratum_id), 0) FROM mirror_errata WHERE mirror_id = mi.id),
-			(SELECT count(*) || '.' || ifnull(sum(length(members)), 0) FROM mirror_modules WHERE mirror_id = mi.id)
+			ifnull(mi.content_generation, 0)
 		FROM rs JOIN repos r ON r.id = rs.repo_id
 		LEFT JOIN mirrors mi ON mi.repo_id = r.id
 		LEFT JOIN mirror_packages mp ON mp.mirror_id = mi.id
@@ -134,9 +133,10 @@ func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoStat
 		var r repoState
 		var mirrorID, blobLen int64
 		var mirrorOn bool
-		var checksum, changed, errata, modules string
+		var checksum, changed string
+		var gen int64
 		if err := rows.Scan(&r.id, &r.priority, &r.security, &r.enabled, &mirrorID, &mirrorOn,
-			&checksum, &changed, &blobLen, &errata, &modules); err != nil {
+			&checksum, &changed, &blobLen, &gen); err != nil {
 			return nil, "", fmt.Errorf("load repos: %w", err)
 		}
 		if n := len(out); n == 0 || out[n-1].id != r.id {
@@ -147,7 +147,7 @@ func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoStat
 		if mirrorID != 0 && mirrorOn && blobLen >= 0 {
 			last.mirrors = append(last.mirrors, mirrorID)
 			last.key += strconv.FormatInt(mirrorID, 10) + "/" + checksum + "/" + changed + "/" +
-				strconv.FormatInt(blobLen, 10) + "/" + errata + "/" + modules + ";"
+				strconv.FormatInt(blobLen, 10) + "/" + strconv.FormatInt(gen, 10) + ";"
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -26,10 +26,17 @@ type Summary struct {
 const saveBatch = 32
 
 // Finder recomputes computations: loads their input, runs Find and saves the result.
+//
+// It keeps one InputCache and the per-package answers for its whole life: both are keyed by
+// the exact state of the repos (mirror checksums, errata and module metadata, flags, enabled
+// streams), so they stay valid until a refresh changes a repo, and the update finding for one
+// host after its report reads only that host's package set instead of 60,000 repo packages.
 type Finder struct {
 	db      *store.DB
 	log     *slog.Logger
 	workers int
+	cache   *store.InputCache
+	answers memos
 }
 
 // NewFinder returns a Finder computing on as many goroutines as GOMAXPROCS, with one writer.
@@ -37,7 +44,7 @@ func NewFinder(db *store.DB, log *slog.Logger) *Finder {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Finder{db: db, log: log, workers: max(1, runtime.GOMAXPROCS(0))}
+	return &Finder{db: db, log: log, workers: max(1, runtime.GOMAXPROCS(0)), cache: db.NewInputCache()}
 }
 
 // FindDirty recomputes every dirty computation, then makes the kernel check of every host
@@ -67,8 +74,11 @@ func (f *Finder) FindAll(ctx context.Context, force bool) (Summary, error) {
 }
 
 // FindForHost recomputes the host's computation if it is dirty or was never computed, so a
-// host page can show fresh results right after a report without a fleet-wide run.
+// host page can show fresh results right after a report without a fleet-wide run, and redoes
+// the host's kernel check if its kernel or packages changed.
 func (f *Finder) FindForHost(ctx context.Context, hostID int64) error {
+	start := time.Now()
+	defer func() { f.log.Debug("found updates for host", "host_id", hostID, "took", time.Since(start)) }()
 	cs, err := f.db.ComputationsForHosts(ctx, []int64{hostID})
 	if err != nil {
 		return fmt.Errorf("find updates for host %d: %w", hostID, err)
@@ -95,7 +105,7 @@ func (f *Finder) checkReboots(ctx context.Context, hostIDs []int64) (int, error)
 	if err != nil || len(checks) == 0 {
 		return 0, err
 	}
-	cache := f.db.NewInputCache()
+	cache := f.cache
 	var set int64
 	var pkgs []store.Package
 	for i := range checks {
@@ -127,8 +137,7 @@ func (f *Finder) run(ctx context.Context, ids []int64) (Summary, error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cache := f.db.NewInputCache()
-	var answers memos
+	cache, answers := f.cache, &f.answers
 	jobs := make(chan int64)
 	results := make(chan store.ComputationResult, 4*f.workers)
 	var mu sync.Mutex

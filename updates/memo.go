@@ -16,12 +16,16 @@ type memo struct {
 	m  map[int64]memoAnswer
 }
 
+// maxRepoStates bounds the memos a Finder keeps: a fleet has a few dozen distinct repo states.
+const maxRepoStates = 256
+
 type memoAnswer struct {
 	up store.ComputedUpdate
 	ok bool
 }
 
-// memos hands out one memo per repo state for the duration of a run.
+// memos hands out one memo per repo state. A Finder keeps them for its life; when a refresh
+// has changed more repo states than maxRepoStates, all are dropped (answers are only a cache).
 type memos struct {
 	mu sync.Mutex
 	m  map[string]*memo
@@ -34,6 +38,9 @@ func (ms *memos) get(repoState string) *memo {
 		ms.m = make(map[string]*memo)
 	}
 	m, ok := ms.m[repoState]
+	if !ok && len(ms.m) >= maxRepoStates {
+		clear(ms.m)
+	}
 	if !ok {
 		m = &memo{m: make(map[int64]memoAnswer)}
 		ms.m[repoState] = m

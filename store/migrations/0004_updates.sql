@@ -82,3 +82,47 @@ LEFT JOIN (
     JOIN packages p ON p.id = cu.old_package_id AND p.name = hh.name
     GROUP BY hh.host_id
 ) x ON x.host_id = h.id;
+
+-- A mirror's content generation changes whenever its package list, errata or module streams
+-- are written, so that update finding can keep a mirror's loaded content (and per-package
+-- answers) across runs and tell for certain when it went stale: checksums and timestamps can
+-- repeat, a counter bumped by the write itself cannot.
+ALTER TABLE mirrors ADD COLUMN content_generation INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER mirror_packages_insert AFTER INSERT ON mirror_packages BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = NEW.mirror_id;
+END;
+CREATE TRIGGER mirror_packages_update AFTER UPDATE OF members ON mirror_packages BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = NEW.mirror_id;
+END;
+CREATE TRIGGER mirror_packages_delete AFTER DELETE ON mirror_packages BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = OLD.mirror_id;
+END;
+CREATE TRIGGER mirror_errata_insert AFTER INSERT ON mirror_errata BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = NEW.mirror_id;
+END;
+CREATE TRIGGER mirror_errata_delete AFTER DELETE ON mirror_errata BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = OLD.mirror_id;
+END;
+CREATE TRIGGER mirror_modules_insert AFTER INSERT ON mirror_modules BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = NEW.mirror_id;
+END;
+CREATE TRIGGER mirror_modules_update AFTER UPDATE ON mirror_modules BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = NEW.mirror_id;
+END;
+CREATE TRIGGER mirror_modules_delete AFTER DELETE ON mirror_modules BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1 WHERE id = OLD.mirror_id;
+END;
+-- An erratum's type decides security; a change of type or of its fixed packages must reach the
+-- mirrors listing it.
+CREATE TRIGGER errata_type_update AFTER UPDATE OF type ON errata BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1
+    WHERE id IN (SELECT mirror_id FROM mirror_errata WHERE erratum_id = NEW.id);
+END;
+CREATE TRIGGER erratum_packages_insert AFTER INSERT ON erratum_packages BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1
+    WHERE id IN (SELECT mirror_id FROM mirror_errata WHERE erratum_id = NEW.erratum_id);
+END;
+CREATE TRIGGER erratum_packages_delete AFTER DELETE ON erratum_packages BEGIN
+    UPDATE mirrors SET content_generation = content_generation + 1
+    WHERE id IN (SELECT mirror_id FROM mirror_errata WHERE erratum_id = OLD.erratum_id);
+END;
