@@ -141,7 +141,7 @@ func (a *app) serve(ctx context.Context) error {
 		fmt.Fprintln(w, "ok")
 	})
 	intake := ingest.Handler(a.db, a.cfg.Ingest, a.log, notify)
-	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "/api/v1/reports"} {
+	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "/api/v1/reports", "/api/v1/enroll"} {
 		mux.Handle(p, intake)
 		// Patchman's Apache example serves under /patchman: keep such client URLs working too.
 		mux.Handle("/patchman"+p, http.StripPrefix("/patchman", intake))

@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -38,6 +40,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "patchward:", err)
 		os.Exit(1)
@@ -67,6 +72,8 @@ Queries:
 Admin:
   user add NAME [--role admin|operator|viewer] [--password-stdin]
   apikey add NAME [--kind patchman|api]   create an API key (printed once)
+  enroll-token add NAME | list | revoke ID  site tokens agents enroll with
+  host-token revoke HOSTNAME               make an enrolled host enroll again
   version
 
 Every command takes --config FILE and --data DIR; PATCHWARD_DATA, PATCHWARD_LISTEN and
@@ -88,11 +95,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		// The agent runs on monitored hosts: it needs no database and has its own flags.
 		return agent.Run(ctx, args, environ, stdin, stdout, stderr)
 	}
-	if cmd == "user" || cmd == "apikey" {
-		if len(rest) == 0 || rest[0] != "add" {
-			return fmt.Errorf("%s: want '%s add NAME'", cmd, cmd)
+	if sub, ok := subcommands[cmd]; ok {
+		if len(rest) == 0 || !slices.Contains(sub, rest[0]) {
+			return fmt.Errorf("%s: want one of: %s", cmd, strings.Join(sub, ", "))
 		}
-		cmd, rest = cmd+" add", rest[1:]
+		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -117,7 +124,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "apikey add":
 		fs.StringVar(&o.kind, "kind", "patchman", "patchman (protocol 2 uploads) or api (/api/v1)")
 		fs.StringVar(&o.role, "role", "viewer", "role of an api key")
-	case "process", "ingest":
+	case "process", "ingest", "enroll-token add", "enroll-token list", "enroll-token revoke", "host-token revoke":
 	default:
 		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
 	}
@@ -158,9 +165,19 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return a.cliRepos(ctx, o)
 	case "user add":
 		return a.cliUserAdd(ctx, o, stdin)
-	default: // apikey add
+	case "apikey add":
 		return a.cliAPIKeyAdd(ctx, o)
+	default:
+		return a.cliTokens(ctx, cmd, o)
 	}
+}
+
+// subcommands lists the commands that take a verb.
+var subcommands = map[string][]string{
+	"user":         {"add"},
+	"apikey":       {"add"},
+	"enroll-token": {"add", "list", "revoke"},
+	"host-token":   {"revoke"},
 }
 
 type cliOptions struct {
@@ -514,6 +531,63 @@ func (a *app) cliAPIKeyAdd(ctx context.Context, o cliOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "created %s key %s (prefix %s); it is shown only once:\n%s\n", k.Kind, k.Name, k.Prefix, plain)
 	return nil
+}
+
+// cliTokens manages agent enrollment tokens and host tokens.
+func (a *app) cliTokens(ctx context.Context, cmd string, o cliOptions) error {
+	switch cmd {
+	case "enroll-token add":
+		if len(o.args) != 1 {
+			return errors.New("enroll-token add: want exactly one token name")
+		}
+		plain, err := ingest.CreateEnrollToken(ctx, a.db, o.args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "created enrollment token %s; it is shown only once:\n%s\n", o.args[0], plain)
+		return nil
+	case "enroll-token list":
+		toks, err := a.db.EnrollTokens(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tCREATED\tLAST USED\tHOSTS\tREVOKED")
+		for _, t := range toks {
+			revoked := "no"
+			if !t.Revoked.IsZero() {
+				revoked = fmtTime(t.Revoked)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", t.ID, t.Name, t.Prefix, fmtTime(t.Created), fmtTime(t.LastUsed), t.Uses, revoked)
+		}
+		return tw.Flush()
+	case "enroll-token revoke":
+		if len(o.args) != 1 {
+			return errors.New("enroll-token revoke: want exactly one token id")
+		}
+		id, err := strconv.ParseInt(o.args[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("enroll-token revoke: %q is not a token id", o.args[0])
+		}
+		if err := a.db.RevokeEnrollToken(ctx, id); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no enrollment token with id %d", id)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "revoked enrollment token %d\n", id)
+		return nil
+	default: // host-token revoke
+		if len(o.args) != 1 {
+			return errors.New("host-token revoke: want exactly one host name")
+		}
+		if err := a.db.RevokeHostToken(ctx, o.args[0]); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no host token for %q", o.args[0])
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "revoked the token of %s; its agent enrolls again on its next run\n", o.args[0])
+		return nil
+	}
 }
 
 func randomPassword() string {

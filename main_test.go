@@ -315,6 +315,23 @@ func TestEndToEnd(t *testing.T) {
 		t.Error("rpm host: the client's reboot_required=true was lost")
 	}
 
+	// The agent, as on a monitored host: it enrolls with a site token, then reports this
+	// machine's own package database.
+	if _, err := os.Stat("/var/lib/dpkg/status"); err == nil {
+		tok := strings.TrimSpace(lastLine(cli(t, data, "enroll-token", "add", "e2e-site")))
+		state := t.TempDir()
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), []string{"report", "--server", base, "--enroll-token", tok,
+			"--state-dir", state, "--token-file", filepath.Join(state, "token"), "--hostname", "agent.example.org"}, nil, strings.NewReader(""), &out, &errOut)
+		if err != nil {
+			t.Fatalf("report: %v\n%s", err, errOut.String())
+		}
+		waitFor(t, "the agent's report", func() bool { return strings.Contains(cli(t, data, "hosts"), "agent.example.org") })
+		if a := hostJSONOf(t, data, "agent.example.org"); a.Packages < 10 || a.OS == "" || a.Kernel == "" {
+			t.Errorf("agent host: got %+v", a)
+		}
+	}
+
 	// The UI needs a login; the dashboard is not readable anonymously.
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err = noRedirect.Get(base + "/")
