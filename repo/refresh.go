@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,6 +107,8 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	// Mirrors never started (ctx ended first) have no result.
+	results = slices.DeleteFunc(results, func(res MirrorResult) bool { return res.Status == "" })
 	s := Summary{Mirrors: len(mirrors), Results: results, Took: time.Since(start)}
 	for _, res := range results {
 		switch res.Status {
