@@ -167,17 +167,11 @@ func (db *DB) SaveComputation(ctx context.Context, res ComputationResult) error 
 func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult) (stale int, err error) {
 	now := db.Now()
 	err = db.withTx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO computed_updates
-			(computation_id, old_package_id, new_package_id, repo_id, security) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
 		// The write transaction excludes every change, so one fingerprint per repo scope holds
 		// for the whole batch.
 		fps := make(map[repoScope]string)
 		for _, r := range results {
-			st, err := saveComputation(ctx, tx, ins, fps, r, now)
+			st, err := saveComputation(ctx, tx, fps, r, now)
 			if err != nil {
 				return fmt.Errorf("computation %d: %w", r.ID, err)
 			}
@@ -191,7 +185,7 @@ func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult)
 	return stale, nil
 }
 
-func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, fps map[repoScope]string, r ComputationResult, now time.Time) (stale bool, err error) {
+func saveComputation(ctx context.Context, tx *sql.Tx, fps map[repoScope]string, r ComputationResult, now time.Time) (stale bool, err error) {
 	var sc repoScope
 	var dirty bool
 	var gen int64
@@ -238,14 +232,8 @@ func saveComputation(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, fps map[rep
 	if _, err := tx.ExecContext(ctx, `DELETE FROM computed_updates WHERE computation_id = ?`, r.ID); err != nil {
 		return false, err
 	}
-	for _, u := range r.Updates {
-		var repo any
-		if u.RepoID != 0 {
-			repo = u.RepoID
-		}
-		if _, err := ins.ExecContext(ctx, r.ID, u.OldPackageID, u.NewPackageID, repo, boolInt(u.Security)); err != nil {
-			return false, fmt.Errorf("insert update of package %d: %w", u.OldPackageID, err)
-		}
+	if err := insertUpdates(ctx, tx, r.ID, r.Updates); err != nil {
+		return false, err
 	}
 	return dirty, saveUpdateErrata(ctx, tx, r.ID, r.Updates)
 }
@@ -279,4 +267,28 @@ func sameUpdates(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate
 func sameUpdate(a, b ComputedUpdate) bool {
 	return a.OldPackageID == b.OldPackageID && a.NewPackageID == b.NewPackageID && a.RepoID == b.RepoID &&
 		a.Security == b.Security
+}
+
+// insertUpdates writes a computation's updates with one statement: the rows travel as one JSON
+// array, which costs a fraction of one prepared-statement execution per row in modernc SQLite
+// (a host with hundreds of pending updates saves in well under a millisecond).
+func insertUpdates(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) error {
+	if len(ups) == 0 {
+		return nil
+	}
+	buf := make([]byte, 0, 48*len(ups))
+	buf = append(buf, '[')
+	for i, u := range ups {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = fmt.Appendf(buf, "[%d,%d,%d,%d]", u.OldPackageID, u.NewPackageID, u.RepoID, boolInt(u.Security))
+	}
+	buf = append(buf, ']')
+	_, err := tx.ExecContext(ctx, `INSERT INTO computed_updates (computation_id, old_package_id, new_package_id, repo_id, security)
+		SELECT ?, value->>0, value->>1, nullif(value->>2, 0), value->>3 FROM json_each(?)`, id, string(buf))
+	if err != nil {
+		return fmt.Errorf("insert updates: %w", err)
+	}
+	return nil
 }

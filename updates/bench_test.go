@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -152,4 +153,64 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkFindForHost measures the per-host path after a report: the host's report changes
+// one package (a new package set, so a new dirty computation), ApplyHostReport stores it, and
+// FindForHost computes its updates against 66,000 repo packages with the Finder's warm cache,
+// as the server does after every report. ns/op is apply + find; find-ms/op is FindForHost alone.
+func BenchmarkFindForHost(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	f := newSynthFleet()
+	repos := []store.ReportedRepo{
+		{Type: "deb", Name: "main", Priority: 500, URLs: []string{"http://deb.example.org/debian/dists/bookworm/main/binary-amd64"}},
+		{Type: "deb", Name: "updates", Priority: 500, URLs: []string{"http://deb.example.org/debian/dists/bookworm-updates/main/binary-amd64"}},
+		{Type: "deb", Name: "security", Priority: 500, URLs: []string{"http://security.example.org/debian-security/dists/bookworm-security/main/binary-amd64"}},
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	base := f.host(r)
+	report := func(pkgs []store.PackageKey) store.HostReport {
+		return store.HostReport{Hostname: "h0001", OS: "Debian 12", Arch: "x86_64", Kernel: "6.1.0-43-amd64",
+			Packages: pkgs, Repos: repos, Received: time.Now()}
+	}
+	hostID, err := db.ApplyHostReport(ctx, 0, report(base))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms, err := db.MirrorsToRefresh(ctx, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range ms {
+		pk := map[string][]store.PackageKey{repos[0].URLs[0]: f.main, repos[1].URLs[0]: f.updates, repos[2].URLs[0]: f.security}[m.URL]
+		if _, err := db.SaveMirrorPackages(ctx, m.ID, pk, nil, store.MirrorMeta{Checksum: m.URL}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fd := NewFinder(db, nil)
+	if err := fd.FindForHost(ctx, hostID); err != nil { // warms the Finder's cache, as a running server's is
+		b.Fatal(err)
+	}
+	var find time.Duration
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		pkgs := slices.Clone(base)
+		i++
+		pkgs[i%len(pkgs)] = f.main[(i*7919)%len(f.main)] // one package changed: a new set
+		if _, err := db.ApplyHostReport(ctx, 0, report(pkgs)); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := fd.FindForHost(ctx, hostID); err != nil {
+			b.Fatal(err)
+		}
+		find += time.Since(start)
+	}
+	b.ReportMetric(float64(find.Microseconds())/1000/float64(b.N), "find-ms/op")
 }
