@@ -301,6 +301,8 @@ func archCompatible(typ, have, want string) bool {
 		indep = "noarch"
 	case "arch":
 		indep = "any"
+	case "apk":
+		indep = "noarch"
 	default:
 		return false
 	}

@@ -8,8 +8,8 @@ import (
 )
 
 // Compare orders two package versions with the rules of their package manager: dpkg for deb,
-// rpm's labelCompare for rpm (and gentoo, as Patchman does), libalpm's vercmp for arch. It
-// returns -1, 0 or +1. Packages of different types are never upgrades of each other; they are
+// rpm's labelCompare for rpm (and gentoo, as Patchman does), libalpm's vercmp for arch,
+// apk-tools' apk_version_compare for apk. It returns -1, 0 or +1. Packages of different types are never upgrades of each other; they are
 // ordered by type name only so that the result stays deterministic.
 //
 // Update finding compares versions millions of times in a fleet-wide run, so the comparators
@@ -27,8 +27,10 @@ func Compare(a, b store.PackageKey) int {
 		return CompareArch(a.EVR(), b.EVR())
 	case "rpm", "gentoo":
 		return CompareRPM(a, b)
+	case "apk":
+		return CompareAPK(a.EVR(), b.EVR())
 	default:
-		// apk and unknown types: dpkg's algorithm is the closest general-purpose ordering.
+		// Unknown types: dpkg's algorithm is the closest general-purpose ordering.
 		return CompareDeb(a.EVR(), b.EVR())
 	}
 }
