@@ -173,8 +173,9 @@ func (f *fleet) host(i, round int) report {
 	if drift {
 		names = slices.Clone(names)
 		for range rng.IntN(10) {
+			// Nobody removes the essential packages or the running kernel.
 			j := rng.IntN(len(names))
-			if !strings.HasPrefix(names[j], "linux-image") {
+			if pr := f.main[names[j]].Priority; pr != "required" && pr != "important" && !strings.HasPrefix(names[j], "linux-image") {
 				names = slices.Delete(names, j, j+1)
 			}
 		}
