@@ -199,7 +199,7 @@ func (db *DB) Hosts(ctx context.Context, f HostFilter) ([]HostSummary, int, erro
 
 // HostByName returns one host by hostname (case-insensitive); ErrNotFound if unknown.
 func (db *DB) HostByName(ctx context.Context, name string) (HostSummary, error) {
-	row := db.read.QueryRowContext(ctx, hostSummaryCols+hostSummaryFrom+` WHERE h.hostname = ?`, name)
+	row := db.cachedQueryRow(ctx, nil, hostSummaryCols+hostSummaryFrom+` WHERE h.hostname = ?`, name)
 	s, err := scanHostSummary(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("host %s: %w", name, ErrNotFound)

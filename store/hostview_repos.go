@@ -24,13 +24,13 @@ func (db *DB) HostRepos(ctx context.Context, hostID int64) ([]HostRepo, error) {
 	var out []HostRepo
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hosts WHERE id = ?`, hostID).Scan(&n); err != nil {
+		if err := db.cachedQueryRow(ctx, tx, `SELECT count(*) FROM hosts WHERE id = ?`, hostID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT r.id, r.name, r.type, r.repo_ident, m.priority, r.security, r.enabled
+		rows, err := db.cachedQuery(ctx, tx, `SELECT r.id, r.name, r.type, r.repo_ident, m.priority, r.security, r.enabled
 			FROM hosts h JOIN repo_set_members m ON m.set_id = h.repo_set_id
 			JOIN repos r ON r.id = m.repo_id
 			WHERE h.id = ? ORDER BY m.priority DESC, r.name, r.id`, hostID)
@@ -50,7 +50,7 @@ func (db *DB) HostRepos(ctx context.Context, hostID int64) ([]HostRepo, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		urls, err := tx.QueryContext(ctx, `SELECT mi.repo_id, mi.url FROM hosts h
+		urls, err := db.cachedQuery(ctx, tx, `SELECT mi.repo_id, mi.url FROM hosts h
 			JOIN repo_set_members m ON m.set_id = h.repo_set_id
 			JOIN mirrors mi ON mi.repo_id = m.repo_id
 			WHERE h.id = ? ORDER BY mi.url`, hostID)

@@ -29,7 +29,7 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 	var out []HostUpdate
 	var psMembers []byte
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+		if err := db.cachedQueryRow(ctx, tx, `SELECT COALESCE(ps.members, x'') FROM hosts h
 			LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&psMembers); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
@@ -37,10 +37,10 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 			return err
 		}
 		var err error
-		if out, err = computedHostUpdates(ctx, tx, hostID); err != nil {
+		if out, err = db.computedHostUpdates(ctx, tx, hostID); err != nil {
 			return err
 		}
-		client, err := clientHostUpdates(ctx, tx, hostID)
+		client, err := db.clientHostUpdates(ctx, tx, hostID)
 		out = append(out, client...)
 		return err
 	})
@@ -62,8 +62,8 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 	return out, nil
 }
 
-func computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT op.name, op.arch, op.type,
+func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type,
 		op.epoch, op.version, op.release, np.epoch, np.version, np.release,
 		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security
 		FROM hosts h
@@ -90,8 +90,8 @@ func computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostU
 	return out, rows.Err()
 }
 
-func clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, arch, version, repo, security
+func (db *DB) clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
+	rows, err := db.cachedQuery(ctx, tx, `SELECT name, arch, version, repo, security
 		FROM host_client_updates WHERE host_id = ?`, hostID)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (db *DB) decodePackageSet(ctx context.Context, members []byte) ([]PackageKe
 // HostPackages lists a host's installed packages sorted by name and arch.
 func (db *DB) HostPackages(ctx context.Context, hostID int64) ([]PackageKey, error) {
 	var members []byte
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+	err := db.cachedQueryRow(ctx, nil, `SELECT COALESCE(ps.members, x'') FROM hosts h
 		LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&members)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("packages of host %d: %w", hostID, ErrNotFound)

@@ -99,6 +99,9 @@ func (db *DB) PackageNames(ctx context.Context) ([]PackageName, error) {
 	}
 	out := make([]PackageName, 0, len(byName))
 	for _, p := range byName {
+		types := strings.Fields(p.Types)
+		slices.Sort(types)
+		p.Types = strings.Join(types, " ")
 		out = append(out, *p)
 	}
 	slices.SortFunc(out, func(a, b PackageName) int { return strings.Compare(a.Name, b.Name) })

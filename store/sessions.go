@@ -48,7 +48,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (User, error) {
 	}
 	var u User
 	var last sql.NullTime
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.created, u.last_login
+	err := db.cachedQueryRow(ctx, nil, `SELECT u.id, u.name, u.role, u.created, u.last_login
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires > ?`, tokenHash(token), db.Now()).
 		Scan(&u.ID, &u.Name, &u.Role, &u.Created, &last)

@@ -34,11 +34,12 @@ func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("all") == "1" {
 		f.Limit, f.Offset = 0, 0
 	}
-	hosts, total, err := s.db.Hosts(r.Context(), f)
+	snap, err := s.hostSnapshot(r.Context())
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
+	hosts, total := snap.Hosts(f)
 	s.apiJSON(w, http.StatusOK, list(hosts, total))
 }
 

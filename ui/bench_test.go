@@ -2,13 +2,16 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,20 +40,30 @@ func BenchmarkPages(b *testing.B) {
 	cookie := benchSession(b, db)
 	srv := httptest.NewServer(newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), Actions{}).routes())
 	defer srv.Close()
-	pages := []struct{ name, path string }{
-		{"dashboard", "/"},
-		{"hosts", "/hosts"},
-		{"hosts-filtered", "/hosts?security=yes&sort=security&dir=desc&page=3"},
-		{"hosts-search", "/hosts?q=host042&os=Rocky+Linux+9.2"},
-		{"host", "/hosts/host04242.us.example.org"},
+	// Each request takes the next path of its page's rotation, so caches of one answer do
+	// not flatter the figures: 500 different hosts, and the host list under varied filters.
+	var hostPages []string
+	for i := range 500 {
+		n := (i * 7919) % benchHosts
+		hostPages = append(hostPages, fmt.Sprintf("/hosts/host%05d.%s.example.org", n, []string{"eu", "us", "ap"}[n%3]))
+	}
+	pages := []struct {
+		name  string
+		paths []string
+	}{
+		{"dashboard", []string{"/"}},
+		{"hosts", []string{"/hosts", "/hosts?page=2", "/hosts?page=117&sort=report&dir=desc"}},
+		{"hosts-filtered", []string{"/hosts?security=yes&sort=security&dir=desc&page=3", "/hosts?q=host042&os=Rocky+Linux+9.2",
+			"/hosts?tag=web&reboot=no&sort=packages", "/hosts?stale=yes&arch=amd64&sort=os", "/hosts?domain=eu.example.org&q=host01"}},
+		{"host", hostPages},
 	}
 	for _, p := range pages {
-		b.Run(p.name, func(b *testing.B) { benchPage(b, srv, cookie, p.path) })
+		b.Run(p.name, func(b *testing.B) { benchPage(b, srv, cookie, p.paths) })
 	}
 }
 
 // benchSession logs a bench user in, creating it on first use.
-func benchSession(b *testing.B, db *store.DB) *http.Cookie {
+func benchSession(b testing.TB, db *store.DB) *http.Cookie {
 	ctx := context.Background()
 	users, err := db.Users(ctx)
 	if err != nil {
@@ -76,9 +89,9 @@ func benchSession(b *testing.B, db *store.DB) *http.Cookie {
 	return &http.Cookie{Name: sessionCookie, Value: token}
 }
 
-func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, path string) {
+func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, paths []string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, DisableCompression: true}}
-	get := func() (int, error) {
+	get := func(path string) (int, error) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		req.AddCookie(cookie)
 		req.Header.Set("Accept-Encoding", "gzip")
@@ -93,11 +106,16 @@ func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, path str
 		}
 		return int(n), err
 	}
-	size, err := get() // warm up, and the transferred size of the page
-	if err != nil {
-		b.Fatal(err)
+	size := 0 // the largest transferred size of the page's paths; also warms up
+	for _, p := range paths[:min(len(paths), 10)] {
+		n, err := get(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = max(size, n)
 	}
 	lat := make([]time.Duration, b.N)
+	cpu0 := cpuTime()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -109,7 +127,7 @@ func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, path str
 					return
 				}
 				t0 := time.Now()
-				if _, err := get(); err != nil {
+				if _, err := get(paths[int(i)%len(paths)]); err != nil {
 					b.Error(err)
 					return
 				}
@@ -119,6 +137,9 @@ func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, path str
 	}
 	wg.Wait()
 	b.StopTimer()
+	// CPU per request of this process (server and load generator both), a figure that other
+	// load on the machine does not distort the way latency is distorted.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
@@ -126,4 +147,36 @@ func benchPage(b *testing.B, srv *httptest.Server, cookie *http.Cookie, path str
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(size), "gzip-bytes")
+}
+
+// cpuTime is the user+system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestServeBenchFleet serves the UI on the 10,000-host fleet for external load generators
+// (wrk): PATCHWARD_SERVE_FLEET=127.0.0.1:8089 go test ./ui/ -run TestServeBenchFleet -timeout 0
+// prints the session cookie and serves until the test binary is stopped.
+func TestServeBenchFleet(t *testing.T) {
+	addr := os.Getenv("PATCHWARD_SERVE_FLEET")
+	if addr == "" {
+		t.Skip("set PATCHWARD_SERVE_FLEET=host:port to serve the benchmark fleet")
+	}
+	path, err := benchFleetPath(t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cookie := benchSession(t, db)
+	fmt.Printf("cookie: %s=%s\n", cookie.Name, cookie.Value)
+	srv := &http.Server{Addr: addr, Handler: newServer(db, Options{StaleDays: 14}, nil, Actions{}).routes()}
+	t.Fatal(srv.ListenAndServe())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,10 +40,29 @@ func (s *server) recordHistory(ctx context.Context) {
 	}
 }
 
-// dashboardData gathers the dashboard for the page and the API.
+// dashResult is a cached dashboard.
+type dashResult struct {
+	d    store.Dashboard
+	hist []store.HistoryPoint
+}
+
+// dashboardData gathers the dashboard for the page and the API, cached until the data
+// changes (or the minute does, since its lists depend on the time).
 func (s *server) dashboardData(ctx context.Context) (store.Dashboard, []store.HistoryPoint, error) {
 	s.recordHistory(ctx)
-	now := s.db.Now()
+	now := s.db.Now().Truncate(time.Minute)
+	v, err := s.cache.get(ctx, "dashboard "+now.Format(time.RFC3339), func(ctx context.Context) (any, error) {
+		d, hist, err := s.loadDashboard(ctx, now)
+		return dashResult{d, hist}, err
+	})
+	if err != nil {
+		return store.Dashboard{}, nil, err
+	}
+	res := v.(dashResult)
+	return res.d, slices.Clone(res.hist), nil
+}
+
+func (s *server) loadDashboard(ctx context.Context, now time.Time) (store.Dashboard, []store.HistoryPoint, error) {
 	d, err := s.db.DashboardWith(ctx, store.DashboardOptions{
 		StaleBefore:       now.Add(-staleAfter(s.opts.StaleDays)),
 		MirrorStaleBefore: now.Add(-staleAfter(s.opts.MirrorStaleDays)),

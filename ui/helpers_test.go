@@ -26,6 +26,7 @@ var testNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 const (
 	adminName, adminPassword   = "alice", "correct horse battery"
 	viewerName, viewerPassword = "victor", "viewer password"
+	operatorName               = "oscar"
 )
 
 // testEnv is a UI handler over a real database holding a small fleet.
@@ -73,7 +74,18 @@ func buildTemplate(path string) error {
 	if _, err := db.CreateUser(ctx, viewerName, viewerPassword, "viewer"); err != nil {
 		return err
 	}
-	return seedFleet(db)
+	if _, err := db.CreateUser(ctx, operatorName, "operator password", "operator"); err != nil {
+		return err
+	}
+	if err := seedFleet(db); err != nil {
+		return err
+	}
+	if _, err := db.SaveRejectedReport(ctx, store.Report{Protocol: "1", Hostname: "bad.example.org", RemoteAddr: "192.0.2.9"},
+		"no packages in the report", []byte("host=bad.example.org&os=")); err != nil {
+		return err
+	}
+	db.Close()
+	return seedErrata(path)
 }
 
 func TestMain(m *testing.M) {
@@ -263,4 +275,16 @@ func computeUpdates(db *store.DB) error {
 		}
 	}
 	return nil
+}
+
+// doRaw sends a request with a raw body and headers.
+func (e *testEnv) doRaw(t *testing.T, method, target, body string, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
 }

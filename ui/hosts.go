@@ -71,16 +71,13 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 		s.hostsCSV(w, r, f)
 		return
 	}
-	hosts, total, err := s.db.Hosts(r.Context(), f)
+	snap, err := s.hostSnapshot(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	facets, err := s.db.HostFacets(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
+	hosts, total := snap.Hosts(f)
+	facets := snap.Facets()
 	d := hostsData{Query: q, Hosts: hosts, Total: total, Page: pageNo, Pages: max(1, (total+hostsPerPage-1)/hostsPerPage),
 		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: filtered(f)}
 	p := s.page(r, "Hosts", "hosts")
@@ -91,11 +88,12 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 // hostsCSV exports every host matching the filters, not just one page.
 func (s *server) hostsCSV(w http.ResponseWriter, r *http.Request, f store.HostFilter) {
 	f.Limit, f.Offset = 0, 0
-	hosts, _, err := s.db.Hosts(r.Context(), f)
+	snap, err := s.hostSnapshot(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	hosts, _ := snap.Hosts(f)
 	rows := make([][]string, len(hosts))
 	for i, h := range hosts {
 		rows[i] = []string{h.Hostname, h.Domain, h.OS, h.OSGroup, h.Kernel, h.Arch, h.IP, strings.Join(h.Tags, " "),

@@ -47,6 +47,7 @@ type server struct {
 	throttle *throttle
 	pkgCache packageCache
 	history  historyClock
+	cache    *fleetCache
 }
 
 // Handler returns the web UI: pages, login and the static files, behind session
@@ -71,7 +72,7 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now)}
+	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db)}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
