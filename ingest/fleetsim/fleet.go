@@ -203,10 +203,16 @@ func (f *fleet) host(i, round int) report {
 	if m := versionedImage.FindStringSubmatch(img.kernel); m != nil {
 		r.Kernel = m[1] + "-amd64"
 	}
+	// Which packages are at their newer version is drawn per image, so hosts that do not drift
+	// are identical to their image (and share one computation); a drifted host draws its own.
+	prng := rand.New(rand.NewPCG(uint64(f.opts.Seed), uint64(i%len(f.images))+1<<32))
+	if drift {
+		prng = rng
+	}
 	for _, n := range names {
 		p := f.main[n]
 		v := p.Version
-		if nw, ok := f.newer[n]; ok && rng.Float64() < patch {
+		if nw, ok := f.newer[n]; ok && prng.Float64() < patch {
 			v = nw.Version
 		}
 		if older[n] {
