@@ -55,12 +55,14 @@ func checkHost(r store.HostReport, hostField, missing string) error {
 // knownPackageTypes are the package types a report may carry.
 var knownPackageTypes = map[string]bool{"deb": true, "rpm": true, "arch": true, "gentoo": true, "apk": true}
 
-// normalizePackage applies Patchman's normalisation to one package: names lower-cased, "0" and
+// normalizePackage applies Patchman's normalisation to one package, except that names keep their
+// case (Patchman lower-cases them, but rpm and pacman names are case-sensitive and must match the
+// repositories' names exactly): "0" and
 // "(none)" epochs dropped, empty arch "unknown", "%2b" decoded. It reports false for packages
 // that are not packages (gpg-pubkey pseudo-packages).
 func normalizePackage(k *store.PackageKey) bool {
 	k.Type = strings.ToLower(strings.TrimSpace(k.Type))
-	k.Name = strings.ToLower(decodePlus(strings.TrimSpace(k.Name)))
+	k.Name = decodePlus(strings.TrimSpace(k.Name))
 	k.Arch = strings.TrimSpace(k.Arch)
 	k.Epoch = strings.TrimSpace(k.Epoch)
 	k.Version = decodePlus(strings.TrimSpace(k.Version))
@@ -214,7 +216,7 @@ type updateList struct {
 }
 
 func (l *updateList) add(u store.ClientUpdate) {
-	u.Name = strings.ToLower(decodePlus(strings.TrimSpace(u.Name)))
+	u.Name = decodePlus(strings.TrimSpace(u.Name))
 	u.Arch = strings.TrimSpace(u.Arch)
 	u.Version = decodePlus(strings.TrimSpace(u.Version))
 	u.Repo = strings.TrimSpace(u.Repo)

@@ -72,8 +72,8 @@ func TestProtocol1Packages(t *testing.T) {
 	}{
 		{"rpm with (none) epoch", `'bash' '(none)' '5.1.8' '6.el9' 'x86_64' 'rpm'`,
 			[]store.PackageKey{{Type: "rpm", Name: "bash", Arch: "x86_64", Version: "5.1.8", Release: "6.el9"}}, 0},
-		{"epoch 0 dropped, name lower-cased", `'NetworkManager' '0' '1.46.0' '1.el9' 'x86_64' 'rpm'`,
-			[]store.PackageKey{{Type: "rpm", Name: "networkmanager", Arch: "x86_64", Version: "1.46.0", Release: "1.el9"}}, 0},
+		{"epoch 0 dropped, name case kept (rpm names are case-sensitive)", `'NetworkManager' '0' '1.46.0' '1.el9' 'x86_64' 'rpm'`,
+			[]store.PackageKey{{Type: "rpm", Name: "NetworkManager", Arch: "x86_64", Version: "1.46.0", Release: "1.el9"}}, 0},
 		{"gpg-pubkey skipped", "'gpg-pubkey' '' '8483c65d' '5ccc5b19' '' 'rpm'\n'zsh' '' '5.8' '9.el9' 'x86_64' 'rpm'",
 			[]store.PackageKey{{Type: "rpm", Name: "zsh", Arch: "x86_64", Version: "5.8", Release: "9.el9"}}, 0},
 		{"empty arch is unknown", `'foo' '' '1.0' '1' '' 'rpm'`,
