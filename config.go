@@ -70,6 +70,7 @@ func defaultConfig() map[string]any {
 		"repo.concurrency":            4,
 		"repo.max_decompressed_bytes": int64(1 << 30),
 		"repo.max_failures":           28,
+		"repo.allow_file_urls":        false,
 		"ui.session_ttl":              "168h",
 		"ui.secure_cookies":           false,
 		"ui.stale_days":               14,
@@ -164,14 +165,8 @@ func (c Config) validate() error {
 	if c.Ingest.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("ingest.max_body_bytes: must be positive"))
 	}
-	if c.Repo.Timeout <= 0 {
-		errs = append(errs, errors.New("repo.timeout: must be positive"))
-	}
-	if c.Repo.Concurrency < 1 {
-		errs = append(errs, errors.New("repo.concurrency: must be at least 1"))
-	}
-	if c.Repo.MaxDecompressed <= 0 {
-		errs = append(errs, errors.New("repo.max_decompressed_bytes: must be positive"))
+	if err := c.Repo.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.UI.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("ui.session_ttl: must be at least 1m"))

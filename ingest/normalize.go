@@ -55,11 +55,10 @@ func checkHost(r store.HostReport, hostField, missing string) error {
 // knownPackageTypes are the package types a report may carry.
 var knownPackageTypes = map[string]bool{"deb": true, "rpm": true, "arch": true, "gentoo": true, "apk": true}
 
-// normalizePackage applies Patchman's normalisation to one package, except that names keep their
-// case (Patchman lower-cases them, but rpm and pacman names are case-sensitive and must match the
-// repositories' names exactly): "0" and
-// "(none)" epochs dropped, empty arch "unknown", "%2b" decoded. It reports false for packages
-// that are not packages (gpg-pubkey pseudo-packages).
+// normalizePackage applies Patchman's normalisation to one package: "0" and "(none)" epochs
+// dropped, empty arch "unknown", "%2b" decoded. Unlike Patchman, names keep their case: rpm and
+// pacman names are case-sensitive and must match the repositories' names exactly. It reports
+// false for packages that are not packages (gpg-pubkey pseudo-packages).
 func normalizePackage(k *store.PackageKey) bool {
 	k.Type = strings.ToLower(strings.TrimSpace(k.Type))
 	k.Name = decodePlus(strings.TrimSpace(k.Name))
