@@ -20,20 +20,22 @@ const usage = `usage:
   patchward report [--server URL] [--dry-run] [--output FILE] [--hook] [flags]
   patchward agent install [--root DIR] [--binary PATH] [--config FILE] [--delay DURATION]
   patchward agent uninstall [--root DIR]
-Config: ` + DefaultConfigPath + ` (TOML), PATCHWARD_AGENT_<KEY> variables, then flags.
-`
+Config: ` + DefaultConfigPath + ` (TOML), PATCHWARD_AGENT_<KEY> variables, then flags`
+
+// errUsage is returned for an unknown or incomplete agent command; it carries the usage text.
+var errUsage = errors.New(usage)
 
 // Run runs the agent commands: args[0] is "report" or "agent" (install, uninstall, zypp-plugin).
 func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(usage)
+		return errUsage
 	}
 	switch args[0] {
 	case "report":
 		return runReport(ctx, args[1:], environ, stdout, stderr)
 	case "agent":
 		if len(args) < 2 {
-			return errors.New(usage)
+			return errUsage
 		}
 		switch args[1] {
 		case "install":
@@ -44,7 +46,7 @@ func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return runZyppPlugin(ctx, args[2:], environ, stdin, stdout, stderr)
 		}
 	}
-	return errors.New(usage)
+	return errUsage
 }
 
 // Version is the agent's version as sent in reports.
