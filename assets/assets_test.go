@@ -1,6 +1,9 @@
 package assets
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,5 +49,33 @@ func TestURLIsContentHashed(t *testing.T) {
 	}
 	if got := URL("missing.js"); got != Prefix+"missing.js" {
 		t.Errorf("unknown name: got %q, want %q", got, Prefix+"missing.js")
+	}
+}
+
+func TestGzip(t *testing.T) {
+	h := Handler()
+	for _, name := range []string{"pico.min.css", "htmx.min.js", "app.css"} {
+		t.Run(name, func(t *testing.T) {
+			plain := httptest.NewRecorder()
+			h.ServeHTTP(plain, httptest.NewRequest(http.MethodGet, URL(name), nil))
+			req := httptest.NewRequest(http.MethodGet, URL(name), nil)
+			req.Header.Set("Accept-Encoding", "gzip, br")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Header().Get("Content-Encoding") != "gzip" || plain.Header().Get("Content-Encoding") != "" {
+				t.Fatalf("encoding: got %q with gzip accepted and %q without", rec.Header().Get("Content-Encoding"), plain.Header().Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(body, plain.Body.Bytes()) {
+				t.Errorf("gunzipped body differs from the plain one (%v)", err)
+			}
+			if rec.Body.Len() > plain.Body.Len()/2 {
+				t.Logf("%s: %d -> %d bytes", name, plain.Body.Len(), rec.Body.Len())
+			}
+		})
 	}
 }
