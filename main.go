@@ -27,6 +27,7 @@ import (
 
 	"patchward/ingest"
 	"patchward/ingest/agent"
+	"patchward/ingest/fleetsim"
 	"patchward/repo"
 	"patchward/store"
 	"patchward/updates"
@@ -57,6 +58,9 @@ Server:
 Agent (on monitored hosts):
   report [--server URL] [--dry-run] [--output FILE] ...   collect and send this host's report
   agent install | agent uninstall                          timer and package-manager hooks
+
+Benchmarking:
+  simulate --server URL [flags]   report a simulated fleet built from real indexes (see --help)
 
 Jobs (safe while the server runs):
   process                      process pending reports
@@ -90,6 +94,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if cmd == "version" {
 		fmt.Fprintln(stdout, "patchward", buildVersion())
 		return nil
+	}
+	if cmd == "simulate" {
+		// The fleet simulator only talks HTTP to a running server, like real hosts.
+		return fleetsim.Main(ctx, rest, stdout, stderr)
 	}
 	if cmd == "report" || cmd == "agent" {
 		// The agent runs on monitored hosts: it needs no database and has its own flags.
