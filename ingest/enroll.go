@@ -67,7 +67,7 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "could not enroll, try again later"})
 		return
 	}
-	s.log.Info("ingest: host enrolled", "host", host, "remote_addr", clientAddr(r).String())
+	s.log.Info("ingest: host enrolled", "host", host, "remote_addr", s.clientAddr(r).String())
 	writeJSON(w, http.StatusCreated, EnrollResponse{Hostname: host, HostToken: plain})
 }
 

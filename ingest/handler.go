@@ -26,6 +26,8 @@ type server struct {
 	nets   []netip.Prefix
 	log    *slog.Logger
 	notify func()
+	// proxies are opts.TrustedProxies parsed; empty means X-Forwarded-For is ignored.
+	proxies []netip.Prefix
 }
 
 // Handler serves report intake for every protocol:
@@ -36,7 +38,8 @@ type server struct {
 //	POST /api/v1/enroll    agent enrollment: an enrollment token buys a host token; 201
 //
 // Protocol 1 and keyless protocol 2 uploads are accepted only from opts.AllowedNetworks (client
-// address from RemoteAddr; proxy headers are not trusted). A 2xx is sent only after the report
+// address from RemoteAddr, or from X-Forwarded-For only when RemoteAddr is one of
+// opts.TrustedProxies). A 2xx is sent only after the report
 // row committed; notify (if not nil) is then called so that processing can start at once.
 func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.Handler {
 	if opts.AllowedNetworks == nil {
@@ -53,27 +56,63 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 		// config validation reports this at startup; here the bad entries are just left out.
 		log.Error("ingest: ignoring invalid allowed networks", "err", err)
 	}
-	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify}
+	proxies, err := parseNetworks(opts.TrustedProxies)
+	if err != nil {
+		log.Error("ingest: ignoring invalid trusted proxies", "err", err)
+	}
+	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify, proxies: proxies}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/reports/upload/{$}", "/reports/upload"} {
-		mux.HandleFunc("POST "+p, s.protocol1)
+		mux.HandleFunc("POST "+p, measure("1", s.protocol1))
 	}
 	for _, p := range []string{"/api/report/{$}", "/api/report"} {
-		mux.HandleFunc("POST "+p, s.protocol2)
+		mux.HandleFunc("POST "+p, measure("2", s.protocol2))
 	}
-	mux.HandleFunc("POST /api/v1/reports", s.native)
+	mux.HandleFunc("POST /api/v1/reports", measure("native", s.native))
 	mux.HandleFunc("POST /api/v1/enroll", s.enroll)
 	return mux
 }
 
-// clientAddr is the peer address. X-Forwarded-For is deliberately ignored: Patchman trusted it
-// blindly, which lets any client claim an allowed address.
-func clientAddr(r *http.Request) netip.Addr {
+// peerAddr is the address of the TCP peer.
+func peerAddr(r *http.Request) netip.Addr {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap()
 	}
 	a, _ := netip.ParseAddr(r.RemoteAddr)
 	return a.Unmap()
+}
+
+// clientAddr is the address a report comes from: the peer, unless the peer is a configured
+// trusted proxy, in which case X-Forwarded-For is read right to left, skipping trusted proxies,
+// and the first other address is the client. Patchman trusted the header blindly, which lets
+// any client claim an allowed address; here it counts only when it was set by our own proxy,
+// and only the entries our proxies appended (the leftmost ones are the client's to forge).
+func (s *server) clientAddr(r *http.Request) netip.Addr {
+	a := peerAddr(r)
+	if !s.trusted(a) {
+		return a
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing further left
+		}
+		a = h.Unmap()
+		if !s.trusted(a) {
+			return a
+		}
+	}
+	return a
+}
+
+func (s *server) trusted(a netip.Addr) bool {
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *server) allowed(a netip.Addr) bool {
@@ -127,8 +166,8 @@ func (s *server) tooLargeMessage() string {
 }
 
 // meta is the report row for a request, before parsing.
-func meta(r *http.Request, protocol string) store.Report {
-	return store.Report{Protocol: protocol, RemoteAddr: clientAddr(r).String(), UserAgent: r.UserAgent()}
+func (s *server) meta(r *http.Request, protocol string) store.Report {
+	return store.Report{Protocol: protocol, RemoteAddr: s.clientAddr(r).String(), UserAgent: r.UserAgent()}
 }
 
 // reject keeps a record of an upload that could not be accepted. Failing to record it is only
@@ -157,8 +196,8 @@ func (s *server) accept(ctx context.Context, rep store.Report, hr store.HostRepo
 }
 
 func (s *server) protocol1(w http.ResponseWriter, r *http.Request) {
-	rep := meta(r, "1")
-	if a := clientAddr(r); !s.allowed(a) {
+	rep := s.meta(r, "1")
+	if a := s.clientAddr(r); !s.allowed(a) {
 		http.Error(w, s.deniedMessage(a), http.StatusForbidden)
 		return
 	}

@@ -22,7 +22,7 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided: " +
 			"send Authorization: Api-Key <key> (create one with patchward apikey add --kind patchman)"})
 		return
-	} else if a := clientAddr(r); !s.allowed(a) {
+	} else if a := s.clientAddr(r); !s.allowed(a) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(a)})
 		return
 	}
@@ -61,7 +61,7 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		if addr := clientAddr(r); !s.allowed(addr) {
+		if addr := s.clientAddr(r); !s.allowed(addr) {
 			writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(addr)})
 			return
 		}
@@ -97,7 +97,7 @@ func (s *server) authFailed(w http.ResponseWriter, err error, status int) {
 func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol string,
 	parse func([]byte) (store.HostReport, []string, error),
 	authorize func(context.Context, store.HostReport) (int, string, error)) {
-	rep := meta(r, protocol)
+	rep := s.meta(r, protocol)
 	body, err := s.readBody(w, r)
 	if errors.Is(err, errTooLarge) {
 		s.reject(r.Context(), rep, s.tooLargeMessage(), nil)

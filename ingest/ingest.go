@@ -7,6 +7,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -34,11 +35,17 @@ type Options struct {
 	KeepReports int `koanf:"keep_reports"`
 	// KeepRejected is how long rejected uploads are kept for inspection.
 	KeepRejected time.Duration `koanf:"keep_rejected"`
+	// TrustedProxies are the reverse proxies (CIDR) whose X-Forwarded-For header names the
+	// client. Default none: the header is ignored, since any client can send it.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 // Validate returns every problem with the options at once.
 func (o Options) Validate() error {
 	_, err := parseNetworks(o.AllowedNetworks)
+	if _, perr := parseNetworks(o.TrustedProxies); perr != nil {
+		err = errors.Join(err, errors.New("trusted_proxies"+strings.TrimPrefix(perr.Error(), "allowed_networks")))
+	}
 	return err
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"patchward/store"
+	"patchward/store/metrics"
 )
 
 // Processor applies pending reports to their hosts. It is safe to use from several goroutines
@@ -33,6 +35,8 @@ const processBatch = 200
 // ProcessPending processes pending reports oldest first until none is left, and returns how
 // many it processed (skipped and rejected ones not counted). A report that cannot be applied is
 // rejected with the reason, never left pending; only database or context errors stop the run.
+// When ctx ends, the report being applied is finished (its transaction is not cut short, so a
+// shutdown does not waste the work) and the run stops before the next one.
 func (p *Processor) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	tried := map[int64]bool{}
@@ -46,8 +50,11 @@ func (p *Processor) ProcessPending(ctx context.Context) (int, error) {
 			if tried[id] {
 				continue // still pending after a failed reject: do not spin on it
 			}
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
 			tried[id], progress = true, true
-			ok, err := p.process(ctx, id)
+			ok, err := p.process(context.WithoutCancel(ctx), id)
 			if err != nil {
 				return n, err
 			}
@@ -69,15 +76,28 @@ func (p *Processor) ProcessReport(ctx context.Context, id int64) error {
 
 // process applies one report; ok says whether a host was updated from it.
 func (p *Processor) process(ctx context.Context, id int64) (ok bool, err error) {
+	start := time.Now()
+	rejected := false
+	defer func() {
+		switch {
+		case ok:
+			metrics.ReportProcessed(metrics.Applied, time.Since(start))
+		case rejected:
+			metrics.ReportProcessed(metrics.Rejected, time.Since(start))
+		case err == nil:
+			metrics.ReportProcessed(metrics.Skipped, time.Since(start))
+		}
+	}()
 	defer func() {
 		// Input must never take the server down; a panic here is a bug, recorded on the report.
 		if v := recover(); v != nil {
 			err = p.rejectReport(ctx, id, fmt.Sprintf("internal error processing report: %v", v))
-			ok = false
+			ok, rejected = false, true
 		}
 	}()
 	hr, err := p.db.ReportPayload(ctx, id)
 	if errors.Is(err, store.ErrBadPayload) {
+		rejected = true
 		return false, p.rejectReport(ctx, id, err.Error())
 	}
 	if errors.Is(err, store.ErrNotFound) {
@@ -93,6 +113,7 @@ func (p *Processor) process(ctx context.Context, id int64) (ok bool, err error) 
 	case err != nil && ctx.Err() != nil:
 		return false, ctx.Err()
 	case err != nil:
+		rejected = true
 		return false, p.rejectReport(ctx, id, err.Error())
 	}
 	p.log.Debug("report processed", "report_id", id, "host_id", hostID, "host", hr.Hostname)
