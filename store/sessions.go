@@ -43,23 +43,31 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration
 
 // SessionUser returns the user owning an unexpired session; ErrNotFound otherwise.
 func (db *DB) SessionUser(ctx context.Context, token string) (User, error) {
+	u, _, err := db.Session(ctx, token)
+	return u, err
+}
+
+// Session returns the user owning an unexpired session and when the session expires;
+// ErrNotFound otherwise.
+func (db *DB) Session(ctx context.Context, token string) (User, time.Time, error) {
 	if token == "" {
-		return User{}, fmt.Errorf("look up session: %w", ErrNotFound)
+		return User{}, time.Time{}, fmt.Errorf("look up session: %w", ErrNotFound)
 	}
 	var u User
 	var last sql.NullTime
-	err := db.cachedQueryRow(ctx, nil, `SELECT u.id, u.name, u.role, u.created, u.last_login
+	var expires time.Time
+	err := db.cachedQueryRow(ctx, nil, `SELECT u.id, u.name, u.role, u.created, u.last_login, s.expires
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires > ?`, tokenHash(token), db.Now()).
-		Scan(&u.ID, &u.Name, &u.Role, &u.Created, &last)
+		Scan(&u.ID, &u.Name, &u.Role, &u.Created, &last, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("look up session: %w", ErrNotFound)
+		return User{}, time.Time{}, fmt.Errorf("look up session: %w", ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("look up session: %w", err)
+		return User{}, time.Time{}, fmt.Errorf("look up session: %w", err)
 	}
 	u.LastLogin = last.Time
-	return u, nil
+	return u, expires, nil
 }
 
 // DeleteSession ends a session (logout). Deleting an unknown token is not an error.

@@ -30,7 +30,7 @@ func (s *server) sessionUser(r *http.Request) (store.User, error) {
 	if err != nil {
 		return store.User{}, store.ErrNotFound
 	}
-	return s.db.SessionUser(r.Context(), c.Value)
+	return s.cachedSessionUser(r.Context(), c.Value)
 }
 
 // allowed reports whether role is at least need.

@@ -48,6 +48,7 @@ type server struct {
 	pkgCache packageCache
 	history  historyClock
 	cache    *fleetCache
+	sessions sessionCache
 }
 
 // Handler returns the web UI: pages, login and the static files, behind session
