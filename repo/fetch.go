@@ -2,6 +2,8 @@ package repo
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,6 +28,7 @@ var ErrFileURLsDisabled = errors.New("file:// urls are disabled (repo.allow_file
 type HTTPError struct {
 	URL    string
 	Status string
+	Code   int
 }
 
 // Error describes the request and the status it got.
@@ -44,49 +49,162 @@ type fetched struct {
 	LastModified string
 }
 
-// fetcher downloads metadata over http(s) or from file:// URLs.
+// fetcher downloads metadata over http(s) or from file:// URLs, applying the rewrite rules,
+// credentials, network policy and retries of Options.
 type fetcher struct {
 	client    *http.Client
 	ua        string
 	maxBytes  int64
 	allowFile bool
+	rewrites  []Rewrite
+	creds     []credClient
+	policy    *netPolicy
+	retries   int
+	backoff   time.Duration
 }
 
-func newFetcher(opts Options) *fetcher {
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ResponseHeaderTimeout: min(opts.Timeout, time.Minute),
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
-		ForceAttemptHTTP2:     true,
-		// Indexes are hashed as served; a transparently gunzipped body would not match the
-		// checksums that Release and repomd.xml publish.
-		DisableCompression: true,
-	}
-	return &fetcher{client: &http.Client{Transport: tr}, ua: opts.UserAgent, maxBytes: opts.MaxDecompressed,
-		allowFile: opts.AllowFileURLs}
+// credClient is a credential with the client that carries its TLS certificate.
+type credClient struct {
+	Credential
+	client *http.Client
 }
 
-// get downloads rawURL, sending v as conditional request headers when set. It returns
-// ErrNotFound for a missing resource and ErrTooLarge past the size limit.
-func (f *fetcher) get(ctx context.Context, rawURL string, v validators) (fetched, error) {
-	u, err := url.Parse(rawURL)
+func newFetcher(opts Options) (*fetcher, error) {
+	policy, err := newNetPolicy(opts.AllowNetworks, opts.DenyNetworks)
 	if err != nil {
-		return fetched{}, fmt.Errorf("parse url %q: %w", rawURL, err)
+		return nil, err
+	}
+	proxy := http.ProxyFromEnvironment
+	if opts.Proxy != "" {
+		pu, err := url.Parse(opts.Proxy)
+		if err != nil {
+			return nil, fmt.Errorf("parse proxy url: %w", err)
+		}
+		proxy = http.ProxyURL(pu)
+	}
+	newClient := func(tlsConf *tls.Config) *http.Client {
+		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: policy.control}
+		tr := &http.Transport{
+			Proxy:                 proxy,
+			DialContext:           dialer.DialContext,
+			TLSClientConfig:       tlsConf,
+			TLSHandshakeTimeout:   30 * time.Second,
+			ResponseHeaderTimeout: min(opts.Timeout, time.Minute),
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   4,
+			ForceAttemptHTTP2:     true,
+			// Indexes are hashed as served; a transparently gunzipped body would not match the
+			// checksums that Release and repomd.xml publish.
+			DisableCompression: true,
+		}
+		return &http.Client{Transport: tr, CheckRedirect: policy.checkRedirect}
+	}
+	f := &fetcher{client: newClient(nil), ua: opts.UserAgent, maxBytes: opts.MaxDecompressed,
+		allowFile: opts.AllowFileURLs, rewrites: sortRewrites(opts.Rewrites), policy: policy,
+		retries: max(opts.Retries, 0), backoff: opts.RetryBackoff}
+	for _, c := range opts.Credentials {
+		cc := credClient{Credential: c, client: f.client}
+		if c.CertFile != "" || c.CAFile != "" {
+			conf, err := tlsConfig(c)
+			if err != nil {
+				return nil, err
+			}
+			cc.client = newClient(conf)
+		}
+		f.creds = append(f.creds, cc)
+	}
+	// Longest prefix first, so the most specific credential wins.
+	slices.SortStableFunc(f.creds, func(a, b credClient) int { return len(b.Prefix) - len(a.Prefix) })
+	return f, nil
+}
+
+// tlsConfig loads a credential's client certificate and extra CA.
+func tlsConfig(c Credential) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate for %s: %w", c.Prefix, err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("load ca for %s: %w", c.Prefix, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("load ca for %s: no certificate in %s", c.Prefix, c.CAFile)
+		}
+		conf.RootCAs = pool
+	}
+	return conf, nil
+}
+
+// get downloads rawURL (after the rewrite rules), sending v as conditional request headers
+// when set. Transient failures are retried with backoff. It returns ErrNotFound for a missing
+// resource and ErrTooLarge past the size limit.
+func (f *fetcher) get(ctx context.Context, rawURL string, v validators) (fetched, error) {
+	target, rewritten := f.rewrite(rawURL)
+	u, err := url.Parse(target)
+	if err != nil {
+		return fetched{}, fmt.Errorf("parse url %q: %w", target, err)
 	}
 	switch u.Scheme {
 	case "http", "https":
-		return f.getHTTP(ctx, rawURL, v)
-	case "file":
-		if !f.allowFile {
-			return fetched{}, fmt.Errorf("fetch %s: %w", rawURL, ErrFileURLsDisabled)
+		if err := f.policy.checkHost(u.Hostname()); err != nil {
+			return fetched{}, fmt.Errorf("fetch %s: %w", target, err)
 		}
-		return f.getFile(u, rawURL, v)
+		delay := f.backoff
+		for attempt := 0; ; attempt++ {
+			out, err := f.getHTTP(ctx, target, v)
+			if err == nil || attempt >= f.retries || !transient(ctx, err) {
+				return out, err
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fetched{}, err
+			case <-t.C:
+			}
+			delay *= 2
+		}
+	case "file":
+		if !f.allowFile && !rewritten {
+			return fetched{}, fmt.Errorf("fetch %s: %w", target, ErrFileURLsDisabled)
+		}
+		return f.getFile(u, target, v)
 	}
-	return fetched{}, fmt.Errorf("fetch %s: unsupported url scheme %q", rawURL, u.Scheme)
+	return fetched{}, fmt.Errorf("fetch %s: unsupported url scheme %q", target, u.Scheme)
+}
+
+// transient reports whether err is worth retrying: a network error or a 5xx/429 status, and
+// ctx still alive.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrDenied) {
+		return false
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Code >= 500 || he.Code == http.StatusTooManyRequests
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// credFor returns the credential for rawURL, if any.
+func (f *fetcher) credFor(rawURL string) *credClient {
+	for i := range f.creds {
+		if strings.HasPrefix(rawURL, f.creds[i].Prefix) {
+			return &f.creds[i]
+		}
+	}
+	return nil
 }
 
 func (f *fetcher) getHTTP(ctx context.Context, rawURL string, v validators) (fetched, error) {
@@ -95,13 +213,20 @@ func (f *fetcher) getHTTP(ctx context.Context, rawURL string, v validators) (fet
 		return fetched{}, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
 	req.Header.Set("User-Agent", f.ua)
+	client := f.client
+	if c := f.credFor(rawURL); c != nil {
+		client = c.client
+		if c.Username != "" {
+			req.SetBasicAuth(c.Username, c.Password)
+		}
+	}
 	if v.ETag != "" {
 		req.Header.Set("If-None-Match", v.ETag)
 	}
 	if v.LastModified != "" {
 		req.Header.Set("If-Modified-Since", v.LastModified)
 	}
-	resp, err := f.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fetched{}, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
@@ -114,7 +239,7 @@ func (f *fetcher) getHTTP(ctx context.Context, rawURL string, v validators) (fet
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return fetched{}, fmt.Errorf("fetch %s: %s: %w", rawURL, resp.Status, ErrNotFound)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return fetched{}, &HTTPError{URL: rawURL, Status: resp.Status}
+		return fetched{}, &HTTPError{URL: rawURL, Status: resp.Status, Code: resp.StatusCode}
 	}
 	if resp.ContentLength > f.maxBytes {
 		return fetched{}, fmt.Errorf("fetch %s: %d bytes: %w", rawURL, resp.ContentLength, ErrTooLarge)

@@ -31,7 +31,10 @@ func TestFetchErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFetcher(Options{MaxDecompressed: 1500, AllowFileURLs: true}.withDefaults())
+	f, err := newFetcher(Options{MaxDecompressed: 1500, AllowFileURLs: true}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		url     string
 		wantErr error

@@ -15,16 +15,31 @@ import (
 // Refresher runs the refresh job: it fetches each enabled mirror's index, and stores the
 // packages of those whose index changed.
 type Refresher struct {
-	db    *store.DB
-	opts  Options
-	log   *slog.Logger
-	fetch *fetcher
+	db      *store.DB
+	opts    Options
+	log     *slog.Logger
+	fetch   *fetcher
+	keys    *keyrings
+	initErr error // a keyring, certificate or network setting that could not be loaded
+	hosts   hostLimiter
 }
 
-// NewRefresher returns a Refresher; zero Options fields take their defaults.
+// NewRefresher returns a Refresher; zero Options fields take their defaults. A setting that
+// cannot be loaded (a missing keyring or certificate file) makes every Refresh fail with it.
 func NewRefresher(db *store.DB, opts Options, log *slog.Logger) *Refresher {
 	opts = opts.withDefaults()
-	return &Refresher{db: db, opts: opts, log: log, fetch: newFetcher(opts)}
+	r := &Refresher{db: db, opts: opts, log: log, hosts: hostLimiter{limit: opts.PerHostConcurrency}}
+	if err := opts.Validate(); err != nil {
+		r.initErr = err
+	}
+	var err error
+	if r.fetch, err = newFetcher(opts); err != nil && r.initErr == nil {
+		r.initErr = err
+	}
+	if r.keys, err = loadKeyrings(opts); err != nil && r.initErr == nil {
+		r.initErr = err
+	}
+	return r
 }
 
 // Request says which mirrors to refresh and how.
@@ -74,6 +89,9 @@ type Summary struct {
 // the job itself: listing the mirrors, or ctx ending.
 func (r *Refresher) Refresh(ctx context.Context, req Request) (Summary, error) {
 	start := time.Now()
+	if r.initErr != nil {
+		return Summary{}, fmt.Errorf("refresh: %w", r.initErr)
+	}
 	mirrors, err := r.db.MirrorsToRefresh(ctx, req.RepoID)
 	if err != nil {
 		return Summary{}, fmt.Errorf("refresh: %w", err)
@@ -135,6 +153,11 @@ type outcome struct {
 	pkgs      []store.PackageKey
 	known     []int64 // nil, or ids parallel to pkgs from the lookahead (0 = new)
 	meta      store.MirrorMeta
+	// rpm extras, nil when not read this time (absent, or unchanged checksum)
+	errata     *[]store.RepoErratum
+	errataSum  string
+	modules    *[]store.ModuleStream
+	modulesSum string
 }
 
 // refreshMirror refreshes one mirror and records the result in the store.
@@ -142,17 +165,26 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 	start := time.Now()
 	res := MirrorResult{MirrorID: m.ID, RepoID: m.RepoID, URL: m.URL}
 	if force {
-		m.ETag, m.LastModified, m.Checksum = "", "", ""
+		m.ETag, m.LastModified, m.Checksum, m.ErrataChecksum, m.ModulesChecksum = "", "", "", "", ""
 	}
+	release, err := r.hosts.acquire(parent, r.hostOf(m.URL))
+	if err != nil {
+		res.Status, res.Err, res.Took = StatusFailed, err, time.Since(start)
+		return res
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(parent, r.opts.Timeout)
 	defer cancel()
 	var out outcome
-	var err error
 	switch m.RepoType {
 	case "deb":
 		out, err = r.refreshDeb(ctx, m, run)
 	case "rpm":
 		out, err = r.refreshRPM(ctx, m)
+	case "arch":
+		out, err = r.refreshArch(ctx, m)
+	case "apk":
+		out, err = r.refreshAPK(ctx, m)
 	default:
 		res.Status, res.Took = StatusSkipped, time.Since(start)
 		return res
@@ -182,6 +214,16 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 
 // record stores a successful outcome.
 func (r *Refresher) record(ctx context.Context, m store.Mirror, out outcome, res *MirrorResult) error {
+	if out.errata != nil {
+		if err := r.db.SaveMirrorErrata(ctx, m.ID, *out.errata, out.errataSum); err != nil {
+			return err
+		}
+	}
+	if out.modules != nil {
+		if err := r.db.SaveMirrorModules(ctx, m.ID, *out.modules, out.modulesSum); err != nil {
+			return err
+		}
+	}
 	if out.unchanged {
 		res.Status = StatusUnchanged
 		return r.db.MirrorUnchanged(ctx, m.ID, out.meta)

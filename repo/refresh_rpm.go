@@ -21,17 +21,52 @@ import (
 // ErrChecksum is returned when downloaded metadata does not match the checksum published for it.
 var ErrChecksum = errors.New("checksum mismatch")
 
-// refreshRPM reads an RPM-MD repo at its base URL: repomd.xml first, then primary only when
-// its published checksum differs from the one stored (Patchman downloads it either way).
+// refreshRPM reads an RPM-MD repo at its base URL (a mirrorlist or metalink URL is first
+// resolved to a bounded number of mirrors, tried in order): repomd.xml first (under
+// suse/repodata for SUSE media layouts when repodata is missing), then primary only when its
+// published checksum differs from the one stored (Patchman downloads it either way), and
+// updateinfo and modules likewise.
 func (r *Refresher) refreshRPM(ctx context.Context, m store.Mirror) (outcome, error) {
-	base := strings.TrimSuffix(m.URL, "/")
+	if !isMirrorList(m.URL) {
+		return r.refreshRPMAt(ctx, m, strings.TrimSuffix(m.URL, "/"))
+	}
+	bases, err := r.resolveMirrorList(ctx, m)
+	if err != nil {
+		return outcome{}, err
+	}
+	var errs []error
+	for _, base := range bases {
+		out, err := r.refreshRPMAt(ctx, m, base)
+		if err == nil {
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return outcome{}, err
+		}
+		errs = append(errs, err)
+	}
+	return outcome{}, fmt.Errorf("every mirror of %s failed: %w", m.URL, errors.Join(errs...))
+}
+
+func (r *Refresher) refreshRPMAt(ctx context.Context, m store.Mirror, base string) (outcome, error) {
 	mdURL := base + "/repodata/repomd.xml"
 	f, err := r.fetch.get(ctx, mdURL, validators{ETag: m.ETag, LastModified: m.LastModified})
+	if errors.Is(err, ErrNotFound) {
+		// SUSE installation media and some zypper repos keep their metadata under suse/.
+		if sf, serr := r.fetch.get(ctx, base+"/suse/repodata/repomd.xml", validators{ETag: m.ETag, LastModified: m.LastModified}); serr == nil {
+			base, mdURL, f, err = base+"/suse", base+"/suse/repodata/repomd.xml", sf, nil
+		}
+	}
 	if err != nil {
 		return outcome{}, err
 	}
 	if f.NotModified {
 		return outcome{unchanged: true, meta: store.MirrorMeta{ETag: f.ETag, LastModified: f.LastModified}}, nil
+	}
+	if r.opts.VerifyRepomd {
+		if err := r.verifyRepomd(ctx, mdURL, f.Body); err != nil {
+			return outcome{}, err
+		}
 	}
 	md, err := rpm.ParseRepomd(bytes.NewReader(f.Body))
 	if err != nil {
@@ -42,10 +77,15 @@ func (r *Refresher) refreshRPM(ctx context.Context, m store.Mirror) (outcome, er
 		return outcome{}, fmt.Errorf("%s: no primary metadata listed", mdURL)
 	}
 	meta := store.MirrorMeta{ETag: f.ETag, LastModified: f.LastModified, Freshness: md.Freshness()}
+	out := outcome{meta: meta}
+	if err := r.rpmExtras(ctx, m, base, md, &out); err != nil {
+		return outcome{}, err
+	}
 	if primary.Checksum.Value != "" {
-		meta.Checksum = primary.Checksum.Type + ":" + primary.Checksum.Value
-		if meta.Checksum == m.Checksum {
-			return outcome{unchanged: true, meta: meta}, nil
+		out.meta.Checksum = primary.Checksum.Type + ":" + primary.Checksum.Value
+		if out.meta.Checksum == m.Checksum {
+			out.unchanged = true
+			return out, nil
 		}
 	}
 	pURL, err := resolveHref(base, primary)
@@ -59,11 +99,12 @@ func (r *Refresher) refreshRPM(ctx context.Context, m store.Mirror) (outcome, er
 	if err := verify(pf.Body, primary.Checksum); err != nil {
 		return outcome{}, fmt.Errorf("primary %s: %w", pURL, err)
 	}
-	if meta.Checksum == "" {
+	if out.meta.Checksum == "" {
 		sum := sha256.Sum256(pf.Body)
-		meta.Checksum = "sha256:" + hex.EncodeToString(sum[:])
-		if meta.Checksum == m.Checksum {
-			return outcome{unchanged: true, meta: meta}, nil
+		out.meta.Checksum = "sha256:" + hex.EncodeToString(sum[:])
+		if out.meta.Checksum == m.Checksum {
+			out.unchanged = true
+			return out, nil
 		}
 	}
 	la := newLookahead(ctx, r.db)
@@ -72,7 +113,8 @@ func (r *Refresher) refreshRPM(ctx context.Context, m store.Mirror) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
-	return outcome{pkgs: pkgs, known: known, meta: meta}, nil
+	out.pkgs, out.known = pkgs, known
+	return out, nil
 }
 
 // resolveHref makes a data entry's location absolute: relative to its xml:base if it has

@@ -3,7 +3,9 @@ package repo
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -31,15 +33,25 @@ type testServer struct {
 	override map[string]http.HandlerFunc
 	noCond   bool // ignore conditional request headers, like a server without validators
 	agents   map[string]bool
+	// byHash maps a by-hash URL path to the path of the file it is a copy of: a request for it
+	// is served, overridden and counted as that file, and also counted in byHashHits.
+	byHash     map[string]string
+	byHashHits map[string]int
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := &testServer{hits: map[string]int{}, override: map[string]http.HandlerFunc{}, agents: map[string]bool{}}
+	ts := &testServer{hits: map[string]int{}, override: map[string]http.HandlerFunc{}, agents: map[string]bool{},
+		byHash: byHashAliases(t), byHashHits: map[string]int{}}
 	files := http.FileServer(http.Dir("testdata"))
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
 		ts.mu.Lock()
-		h, ok := ts.override[r.URL.Path]
+		alias, byHash := ts.byHash[path]
+		if byHash {
+			path = alias
+		}
+		h, ok := ts.override[path]
 		noCond := ts.noCond
 		ts.agents[r.UserAgent()] = true
 		ts.mu.Unlock()
@@ -55,12 +67,29 @@ func newTestServer(t *testing.T) *testServer {
 		}
 		if rec.status == 200 {
 			ts.mu.Lock()
-			ts.hits[r.URL.Path]++
+			ts.hits[path]++
+			if byHash {
+				ts.byHashHits[path]++
+			}
 			ts.mu.Unlock()
 		}
 	}))
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// byHashAliases maps each by-hash file of the deb fixture to the index it copies.
+func byHashAliases(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range debIndexes {
+		b, err := os.ReadFile(filepath.Join("testdata", debDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[debDir+"/by-hash/SHA256/"+fmt.Sprintf("%x", sha256.Sum256(b))] = debDir + "/" + name
+	}
+	return out
 }
 
 type statusWriter struct {
@@ -132,6 +161,9 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
+	if opts.RetryBackoff == 0 {
+		opts.RetryBackoff = time.Millisecond // retries are tested, waiting is not
+	}
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -212,10 +244,11 @@ func TestRefreshDebCompressions(t *testing.T) {
 		missing []string
 		want    string // the index that must have been downloaded
 	}{
-		{"xz", nil, "Packages.xz"},
-		{"gz", []string{"Packages.xz"}, "Packages.gz"},
-		{"bz2", []string{"Packages.xz", "Packages.gz"}, "Packages.bz2"},
-		{"plain", []string{"Packages.xz", "Packages.gz", "Packages.bz2"}, "Packages"},
+		{"zst", nil, "Packages.zst"},
+		{"xz", []string{"Packages.zst"}, "Packages.xz"},
+		{"gz", []string{"Packages.zst", "Packages.xz"}, "Packages.gz"},
+		{"bz2", []string{"Packages.zst", "Packages.xz", "Packages.gz"}, "Packages.bz2"},
+		{"plain", []string{"Packages.zst", "Packages.xz", "Packages.gz", "Packages.bz2"}, "Packages"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,6 +272,10 @@ func TestRefreshDebCompressions(t *testing.T) {
 				}
 				if got := ts.downloads(debDir + "/" + name); got != want {
 					t.Errorf("%s: got %d downloads, want %d", name, got, want)
+				}
+				// The Release offers by-hash: the index comes from there, not by name.
+				if got := ts.byHashHits[debDir+"/"+name]; got != want {
+					t.Errorf("%s: got %d by-hash requests, want %d", name, got, want)
 				}
 			}
 			if want := "patchward/dev"; len(ts.agents) != 1 || !ts.agents[want] {
@@ -297,9 +334,9 @@ func TestRefreshUnchanged(t *testing.T) {
 		// downloads of the index after the second and the forced third refresh
 		want2, want3 int
 	}{
-		{"deb 304", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, false, true, 1, 2},
-		{"deb same checksum in Release", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, false, 1, 2},
-		{"deb same checksum after download", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.xz" }, true, true, 2, 3},
+		{"deb 304", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.zst" }, false, true, 1, 2},
+		{"deb same checksum in Release", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.zst" }, true, false, 1, 2},
+		{"deb same checksum after download", "deb", debDir, func(*testing.T) string { return debDir + "/Packages.zst" }, true, true, 2, 3},
 		{"rpm 304", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, false, false, 1, 2},
 		{"rpm same primary checksum", "rpm", rpmDir, func(t *testing.T) string { return primaryPath(t, rpmDir) }, true, false, 1, 2},
 	}
@@ -358,23 +395,28 @@ func TestRefreshFailures(t *testing.T) {
 				ts.set(debDir+"/"+n, notFound)
 			}
 		}, Options{}, "no Packages index", ErrNotFound},
-		{"deb html as xz", "deb", debDir, func(t *testing.T, ts *testServer) { ts.set(debDir+"/Packages.xz", serveBytes(html)) },
-			Options{}, "xz", nil},
+		{"deb html as zst", "deb", debDir, func(t *testing.T, ts *testServer) { ts.set(debDir+"/Packages.zst", serveBytes(html)) },
+			Options{}, "Release says", ErrChecksum},
+		{"deb html as xz without Release", "deb", debDir, func(t *testing.T, ts *testServer) {
+			noRelease(ts)
+			ts.set(debDir+"/Packages.zst", notFound)
+			ts.set(debDir+"/Packages.xz", serveBytes(html))
+		}, Options{}, "xz", nil},
 		{"deb index differs from Release", "deb", debDir, func(t *testing.T, ts *testServer) {
-			for _, n := range debIndexes[:3] {
+			for _, n := range debIndexes[:4] {
 				ts.set(debDir+"/"+n, notFound)
 			}
 			ts.set(debDir+"/Packages", serveBytes(html))
 		}, Options{}, "Release says", ErrChecksum},
 		{"deb html as plain", "deb", debDir, func(t *testing.T, ts *testServer) {
 			noRelease(ts)
-			for _, n := range debIndexes[:3] {
+			for _, n := range debIndexes[:4] {
 				ts.set(debDir+"/"+n, notFound)
 			}
 			ts.set(debDir+"/Packages", serveBytes(html))
 		}, Options{}, "no packages found", errNoPackages},
 		{"deb server error", "deb", debDir, func(t *testing.T, ts *testServer) {
-			ts.set(debDir+"/Packages.xz", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 503) })
+			ts.set(debDir+"/Packages.zst", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 503) })
 		}, Options{}, "503", nil},
 		{"deb too large", "deb", debDir, nil, Options{MaxDecompressed: 200}, "size limit", ErrTooLarge},
 		{"rpm no repomd", "rpm", rpmDir, func(t *testing.T, ts *testServer) { ts.set(rpmDir+"/repodata/repomd.xml", notFound) },
@@ -457,7 +499,7 @@ func TestRefreshFileURLAndProgress(t *testing.T) {
 	f := newFixture(t, Options{Concurrency: 2, AllowFileURLs: true})
 	f.addMirror(t, "deb", "file://"+abs+debDir)
 	f.addMirror(t, "rpm", "file://"+abs+zstDir)
-	f.addMirror(t, "arch", "file://"+abs+"/none")
+	f.addMirror(t, "gentoo", "file://"+abs+"/none")
 	var calls []int
 	progress := func(done, total int, url string) {
 		if total != 3 || !strings.HasPrefix(url, "file://") {

@@ -22,6 +22,10 @@ type Mirror struct {
 	LastModified string
 	Checksum     string // digest of the index last parsed, "sha256:<hex>" style
 	FailCount    int
+	// ErrataChecksum and ModulesChecksum are the digests of the rpm updateinfo and
+	// modules.yaml last read.
+	ErrataChecksum  string
+	ModulesChecksum string
 }
 
 // MirrorMeta is what a refresh learned about a mirror's index besides its packages.
@@ -35,7 +39,7 @@ type MirrorMeta struct {
 // MirrorsToRefresh lists the enabled mirrors of enabled repos, of one repo when repoID is not 0.
 func (db *DB) MirrorsToRefresh(ctx context.Context, repoID int64) ([]Mirror, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT m.id, m.repo_id, m.url, r.type, r.arch, r.repo_ident,
-			m.etag, m.last_modified, m.checksum, m.fail_count
+			m.etag, m.last_modified, m.checksum, m.fail_count, m.errata_checksum, m.modules_checksum
 		FROM mirrors m JOIN repos r ON r.id = m.repo_id
 		WHERE m.enabled = 1 AND r.enabled = 1 AND (? = 0 OR m.repo_id = ?)
 		ORDER BY m.id`, repoID, repoID)
@@ -47,7 +51,7 @@ func (db *DB) MirrorsToRefresh(ctx context.Context, repoID int64) ([]Mirror, err
 	for rows.Next() {
 		var m Mirror
 		if err := rows.Scan(&m.ID, &m.RepoID, &m.URL, &m.RepoType, &m.RepoArch, &m.RepoIdent,
-			&m.ETag, &m.LastModified, &m.Checksum, &m.FailCount); err != nil {
+			&m.ETag, &m.LastModified, &m.Checksum, &m.FailCount, &m.ErrataChecksum, &m.ModulesChecksum); err != nil {
 			return nil, fmt.Errorf("list mirrors to refresh: %w", err)
 		}
 		out = append(out, m)

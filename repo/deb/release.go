@@ -18,8 +18,9 @@ type FileSum struct {
 
 // Release is the part of a suite's Release (or InRelease) file that refresh uses.
 type Release struct {
-	Date  time.Time          // zero if absent or unparsable
-	Files map[string]FileSum // by path relative to the suite directory, e.g. "main/binary-amd64/Packages.xz"
+	Date   time.Time          // zero if absent or unparsable
+	Files  map[string]FileSum // by path relative to the suite directory, e.g. "main/binary-amd64/Packages.xz"
+	ByHash bool               // Acquire-By-Hash: yes (indexes are also served under by-hash/SHA256/<sum>)
 }
 
 // ParseRelease reads a Release file or a clearsigned InRelease file. The signature is not
@@ -63,8 +64,11 @@ func ParseRelease(r io.Reader) (*Release, error) {
 			return nil, fmt.Errorf("parse release line %d: no field name", n)
 		}
 		field = strings.ToLower(name)
-		if field == "date" {
+		switch field {
+		case "date":
 			rel.Date = parseDate(strings.TrimSpace(value))
+		case "acquire-by-hash":
+			rel.ByHash = strings.EqualFold(strings.TrimSpace(value), "yes")
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -22,9 +22,9 @@ mk epoch-fixture 1.0-1 all
 cd "$OUT/repo"
 B=dists/bookworm; P=$B/main/binary-amd64; mkdir -p "$P"
 dpkg-scanpackages --multiversion --arch amd64 pool /dev/null > $P/Packages 2>/dev/null
-gzip -9nkf $P/Packages; xz -9kf $P/Packages; bzip2 -9kf $P/Packages
+gzip -9nkf $P/Packages; xz -9kf $P/Packages; bzip2 -9kf $P/Packages; zstd -q -19 -f -o $P/Packages.zst $P/Packages
 mkdir -p $P/by-hash/SHA256
-for f in $P/Packages $P/Packages.gz $P/Packages.xz $P/Packages.bz2; do cp $f $P/by-hash/SHA256/$(sha256sum $f | cut -d' ' -f1); done
+for f in $P/Packages $P/Packages.gz $P/Packages.xz $P/Packages.bz2 $P/Packages.zst; do cp $f $P/by-hash/SHA256/$(sha256sum $f | cut -d' ' -f1); done
 rm -f $B/Release $B/InRelease $B/Release.gpg        # else Release lists itself
 apt-ftparchive \
   -o APT::FTPArchive::Release::Origin=Fixture -o APT::FTPArchive::Release::Label=Fixture \
@@ -35,7 +35,15 @@ apt-ftparchive \
   release $B > "$W/Release" && mv "$W/Release" $B/Release
 export GNUPGHOME="$W/gnupg"; mkdir -m 700 "$GNUPGHOME"
 gpg --batch --quiet --passphrase '' --quick-gen-key 'Fixture Repo <repo@example.invalid>' ed25519 sign never
-gpg --batch --yes --quiet --clearsign -o $B/InRelease $B/Release
-gpg --batch --yes --quiet -abs -o $B/Release.gpg $B/Release
-gpg --batch --export > "$OUT/fixture-keyring.gpg"
-gpg --batch --armor --export > "$OUT/fixture-key.asc"
+gpg --batch --yes --quiet --local-user repo@example.invalid --clearsign -o $B/InRelease $B/Release
+gpg --batch --yes --quiet --local-user repo@example.invalid -abs -o $B/Release.gpg $B/Release
+gpg --batch --export repo@example.invalid > "$OUT/fixture-keyring.gpg"
+gpg --batch --armor --export repo@example.invalid > "$OUT/fixture-key.asc"
+# A second key that signs nothing: "a keyring that does not hold the signer" in tests.
+gpg --batch --quiet --passphrase '' --quick-gen-key 'Other Repo <other@example.invalid>' ed25519 sign never
+gpg --batch --export other@example.invalid > "$OUT/other-keyring.gpg"
+# A flat repository (no dists/): Packages, Release, InRelease in one directory.
+F=flat; mkdir -p $F
+cp $P/Packages $F/Packages; xz -9kf $F/Packages
+(cd $F && apt-ftparchive -o "APT::FTPArchive::Release::Date=Tue, 14 Nov 2023 22:13:20 UTC" release . > "$W/Release") && mv "$W/Release" $F/Release
+gpg --batch --yes --quiet --local-user repo@example.invalid --clearsign -o $F/InRelease $F/Release

@@ -101,13 +101,50 @@ cat > "$W/updateinfo.xml" <<'EOF'
 </updates>
 EOF
 modifyrepo_c --mdtype=updateinfo "$W/updateinfo.xml" "$OUT/repo/repodata" >/dev/null
+# modules.yaml: one module stream (hello-fixture:1.1 with its 1.1-2 build), a defaults document.
+cat > "$W/modules.yaml" <<'EOF'
+---
+document: modulemd
+version: 2
+data:
+  name: hello-fixture
+  stream: "1.1"
+  version: 9040020240115000000
+  context: 9edba152
+  arch: noarch
+  summary: Fixture module
+  description: >-
+    A module stream used as a test fixture.
+    name: not-a-field
+  license:
+    module:
+    - MIT
+  profiles:
+    common:
+      rpms:
+      - hello-fixture
+  artifacts:
+    rpms:
+    - hello-fixture-0:1.1-2.el9.noarch
+    - hello-fixture-0:1.1-2.el9.src
+...
+---
+document: modulemd-defaults
+version: 1
+data:
+  module: hello-fixture
+  stream: "1.1"
+...
+EOF
+modifyrepo_c --mdtype=modules "$W/modules.yaml" "$OUT/repo/repodata" >/dev/null
 # zstd variant (createrepo_c 0.17.3 in bookworm cannot write zstd itself): recompress + re-register
 rm -rf "$OUT/repo-zst"; mkdir -p "$OUT/repo-zst"; cp -a "$OUT/repo/." "$OUT/repo-zst/"
 cd "$OUT/repo-zst/repodata"
-for t in primary filelists other updateinfo; do
-  gz=$(ls ./*-$t.xml.gz)
-  gzip -dc "$gz" | zstd -q -19 -o $t.xml.zst
+for t in primary filelists other updateinfo modules; do
+  gz=$(ls ./*-$t.*.gz)
+  ext=xml; [ $t = modules ] && ext=yaml
+  gzip -dc "$gz" | zstd -q -19 -o $t.$ext.zst
   modifyrepo_c --remove $t . >/dev/null
-  modifyrepo_c --no-compress --mdtype=$t $t.xml.zst . >/dev/null 2>&1   # warns "unsupported type of compression": harmless
-  rm -f $t.xml.zst
+  modifyrepo_c --no-compress --mdtype=$t $t.$ext.zst . >/dev/null 2>&1   # warns "unsupported type of compression": harmless
+  rm -f $t.$ext.zst
 done

@@ -1,0 +1,120 @@
+package repo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"patchward/store"
+)
+
+// isMirrorList reports whether an rpm repo URL is a mirrorlist or metalink rather than a
+// repository base (yum's mirrorlist= and metalink= URLs: Fedora, EPEL, Rocky, Alma, openSUSE).
+func isMirrorList(u string) bool {
+	l := strings.ToLower(u)
+	return strings.Contains(l, "mirrorlist") || strings.Contains(l, "metalink")
+}
+
+// expandVars replaces yum's $basearch and $arch with the repo's arch; $releasever stays when
+// unknown (clients normally send URLs already expanded).
+func expandVars(u, arch string) string {
+	if arch == "" {
+		return u
+	}
+	r := strings.NewReplacer("$basearch", arch, "${basearch}", arch, "$arch", arch, "${arch}", arch)
+	return r.Replace(u)
+}
+
+// resolveMirrorList fetches a mirrorlist (one URL per line) or metalink (XML with <url>
+// elements naming repomd.xml) and returns at most Options.MaxMirrorsPerRepo repository base
+// URLs, in the list's order of preference.
+func (r *Refresher) resolveMirrorList(ctx context.Context, m store.Mirror) ([]string, error) {
+	listURL := expandVars(m.URL, m.RepoArch)
+	f, err := r.fetch.get(ctx, listURL, validators{})
+	if err != nil {
+		return nil, fmt.Errorf("resolve mirror list: %w", err)
+	}
+	var urls []string
+	if bytes.Contains(f.Body[:min(len(f.Body), 512)], []byte("<metalink")) {
+		urls, err = parseMetalink(bytes.NewReader(f.Body))
+	} else {
+		urls, err = parseMirrorList(bytes.NewReader(f.Body))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve mirror list %s: %w", listURL, err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range urls {
+		u = strings.TrimSuffix(strings.TrimSuffix(expandVars(u, m.RepoArch), "/repodata/repomd.xml"), "/")
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || seen[u] {
+			continue
+		}
+		seen[u] = true
+		out = append(out, u)
+		if len(out) == r.opts.MaxMirrorsPerRepo {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("resolve mirror list %s: no http(s) mirrors listed", listURL)
+	}
+	return out, nil
+}
+
+// parseMirrorList reads a mirrorlist: one URL per line, '#' comments.
+func parseMirrorList(rd io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 4096), 64<<10)
+	var out []string
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, sc.Err()
+}
+
+// parseMetalink reads the <url> elements of a metalink (version 3 and 4), ordered by their
+// preference (v3) or priority (v4) attribute as given: mirror managers already sort them.
+func parseMetalink(rd io.Reader) ([]string, error) {
+	dec := xml.NewDecoder(rd)
+	depth := 0
+	var out []string
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > 32 {
+				return nil, fmt.Errorf("metalink nested too deep")
+			}
+			if t.Name.Local == "url" {
+				var s string
+				if err := dec.DecodeElement(&s, &t); err != nil {
+					return nil, err
+				}
+				depth--
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, s)
+				}
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
