@@ -17,6 +17,7 @@ import (
 
 	"patchward/ingest"
 	"patchward/repo"
+	"patchward/store/metrics"
 	"patchward/ui"
 )
 
@@ -37,6 +38,18 @@ type Config struct {
 	Ingest   ingest.Options `koanf:"ingest"`
 	Repo     repo.Options   `koanf:"repo"`
 	UI       ui.Options     `koanf:"ui"`
+	// Metrics configures /metrics (Prometheus): served to metrics.allowed_networks (default
+	// loopback) or with "Authorization: Bearer <metrics.token>".
+	Metrics metrics.Options `koanf:"metrics"`
+	// HTTP holds the server's timeouts against slow or stuck clients.
+	HTTP HTTPConfig `koanf:"http"`
+}
+
+// HTTPConfig holds the HTTP server's timeouts. ReadHeaderTimeout cuts off clients that trickle
+// their headers (slowloris); ReadTimeout bounds a whole request including a large report body.
+type HTTPConfig struct {
+	ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
+	ReadTimeout       time.Duration `koanf:"read_timeout"`
 }
 
 // ScheduleConfig holds the cron specs (robfig/cron, 5 fields or @every/@daily descriptors) of the
@@ -74,6 +87,13 @@ func defaultConfig() map[string]any {
 		"ui.session_ttl":              "168h",
 		"ui.secure_cookies":           false,
 		"ui.stale_days":               14,
+		"ingest.trusted_proxies":      []string{},
+		"metrics.enabled":             true,
+		"metrics.listen":              "",
+		"metrics.allowed_networks":    metrics.DefaultAllowedNetworks,
+		"metrics.token":               "",
+		"http.read_header_timeout":    "10s",
+		"http.read_timeout":           "5m",
 	}
 }
 
@@ -167,6 +187,17 @@ func (c Config) validate() error {
 	}
 	if err := c.Repo.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.Metrics.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("metrics.listen %q: %w", c.Metrics.Listen, err))
+		}
+	}
+	if c.HTTP.ReadHeaderTimeout <= 0 || c.HTTP.ReadTimeout <= 0 {
+		errs = append(errs, errors.New("http.read_header_timeout and http.read_timeout: must be positive"))
 	}
 	if c.UI.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("ui.session_ttl: must be at least 1m"))

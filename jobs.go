@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"patchward/ingest"
 	"patchward/repo"
 	"patchward/store"
+	"patchward/store/metrics"
 	"patchward/ui"
 )
 
@@ -37,10 +39,11 @@ func (a *app) afterReport(ctx context.Context, hostID int64) {
 // refresh refreshes mirrors, then recomputes the update results the refresh made dirty.
 func (a *app) refresh(ctx context.Context, req repo.Request) (repo.Summary, error) {
 	sum, err := a.refresher.Refresh(ctx, req)
+	metrics.ObserveRefresh(sum.Changed, sum.Unchanged, sum.Failed, sum.Took)
 	if err != nil {
 		return sum, err
 	}
-	if _, err := a.finder.FindDirty(ctx); err != nil {
+	if err := a.findUpdates(ctx); err != nil {
 		return sum, fmt.Errorf("find updates after refresh: %w", err)
 	}
 	return sum, nil
@@ -48,7 +51,10 @@ func (a *app) refresh(ctx context.Context, req repo.Request) (repo.Summary, erro
 
 // findUpdates recomputes every dirty update result.
 func (a *app) findUpdates(ctx context.Context) error {
-	_, err := a.finder.FindDirty(ctx)
+	sum, err := a.finder.FindDirty(ctx)
+	if err == nil {
+		metrics.ObserveFindUpdates(sum.Computations, sum.Took)
+	}
 	return err
 }
 
@@ -67,7 +73,9 @@ func (a *app) cleanup(ctx context.Context) error {
 func (a *app) job(ctx context.Context, name string, fn func(context.Context) error) func() {
 	return func() {
 		start := time.Now()
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
+		err := fn(ctx)
+		metrics.JobRun(name, err)
+		if err != nil && ctx.Err() == nil {
 			a.log.Error("job failed", "job", name, "took", time.Since(start), "err", err)
 			return
 		}
@@ -159,15 +167,24 @@ func (a *app) serve(ctx context.Context) error {
 		},
 	}))
 
+	metricsSrv, err := a.mountMetrics(mux)
+	if err != nil {
+		ln.Close()
+		cancel()
+		wg.Wait()
+		return err
+	}
 	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // large reports over slow links
+		Handler:           metrics.Middleware(a.log, mux),
+		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout, // slowloris clients are cut off
+		ReadTimeout:       a.cfg.HTTP.ReadTimeout,       // large reports over slow links
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests outlive the shutdown signal: Shutdown waits for them, and an upload in
+		// flight is stored and answered rather than cut off with a 500.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	c := a.startCron(ctx)
 	scheme := "http"
@@ -193,6 +210,9 @@ func (a *app) serve(ctx context.Context) error {
 	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
 	defer done()
 	shutErr := srv.Shutdown(shutCtx)
+	if metricsSrv != nil {
+		shutErr = errors.Join(shutErr, metricsSrv.Shutdown(shutCtx))
+	}
 	<-c.Stop().Done()
 	cancel()
 	wg.Wait()
@@ -219,5 +239,63 @@ func (a *app) ensureAdmin(ctx context.Context) error {
 	// Printed, not logged: a log pipeline must not collect the password.
 	fmt.Fprintf(a.stderr, "\nFirst start: created user \"admin\" with password %s\n"+
 		"Log in and change it, or add users with 'patchward user add NAME'.\n\n", password)
+	return nil
+}
+
+// mountMetrics serves /metrics behind its access rule: on mux, or on its own listener when
+// metrics.listen is set (returned so that serve can shut it down).
+func (a *app) mountMetrics(mux *http.ServeMux) (*http.Server, error) {
+	if !a.cfg.Metrics.Enabled {
+		return nil, nil
+	}
+	h := metrics.Protect(metrics.Handler(), a.cfg.Metrics)
+	if a.cfg.Metrics.Listen == "" {
+		mux.Handle("GET /metrics", h)
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.Metrics.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: metrics.Middleware(a.log, m), ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics server", "err", err)
+		}
+	}()
+	a.log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	return srv, nil
+}
+
+// cliBackup writes a verified copy of the database while everything else keeps running.
+func (a *app) cliBackup(ctx context.Context, o cliOptions) error {
+	if len(o.args) != 1 {
+		return errors.New("backup: want exactly one destination file")
+	}
+	start := time.Now()
+	size, err := a.db.Backup(ctx, o.args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "backup written to %s (%d bytes, integrity ok), took %s\n", o.args[0], size,
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// cliRestore replaces the database with a backup. It refuses while the server or another
+// command has the database open.
+func cliRestore(ctx context.Context, cfg Config, o cliOptions, stdout io.Writer) error {
+	if len(o.args) != 1 {
+		return errors.New("restore: want exactly one backup file")
+	}
+	if err := store.Restore(ctx, o.args[0], cfg.DBPath()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %s from %s (previous database kept as %s.before-restore)\n",
+		cfg.DBPath(), o.args[0], cfg.DBPath())
 	return nil
 }

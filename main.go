@@ -80,6 +80,10 @@ Admin:
   host-token revoke HOSTNAME               make an enrolled host enroll again
   version
 
+Operations:
+  backup FILE                  write a consistent copy of the database (safe while the server runs)
+  restore FILE                 replace the database with a backup (stop the server first)
+
 Every command takes --config FILE and --data DIR; PATCHWARD_DATA, PATCHWARD_LISTEN and
 PATCHWARD_SECTION__KEY variables override the file.
 `
@@ -132,6 +136,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "apikey add":
 		fs.StringVar(&o.kind, "kind", "patchman", "patchman (protocol 2 uploads) or api (/api/v1)")
 		fs.StringVar(&o.role, "role", "viewer", "role of an api key")
+	case "backup", "restore":
 	case "process", "ingest", "enroll-token add", "enroll-token list", "enroll-token revoke", "host-token revoke":
 	default:
 		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
@@ -145,6 +150,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cmd == "restore" {
+		// Before Open: restore needs the database closed by everyone, this process included.
+		return cliRestore(ctx, cfg, o, stdout)
+	}
 	db, err := store.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return err
@@ -157,6 +166,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	switch cmd {
 	case "serve":
 		return a.serve(ctx)
+	case "backup":
+		return a.cliBackup(ctx, o)
 	case "process":
 		return a.cliProcess(ctx)
 	case "ingest":
