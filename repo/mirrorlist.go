@@ -83,11 +83,13 @@ func parseMirrorList(rd io.Reader) ([]string, error) {
 	return out, sc.Err()
 }
 
-// parseMetalink reads the <url> elements of a metalink (version 3 and 4), ordered by their
-// preference (v3) or priority (v4) attribute as given: mirror managers already sort them.
+// parseMetalink reads the <url> elements of a metalink (version 3 and 4) in document order:
+// mirror managers already sort them by preference.
 func parseMetalink(rd io.Reader) ([]string, error) {
 	dec := xml.NewDecoder(rd)
 	depth := 0
+	inURL := false
+	var text []byte
 	var out []string
 	for {
 		tok, err := dec.RawToken()
@@ -103,18 +105,19 @@ func parseMetalink(rd io.Reader) ([]string, error) {
 			if depth > 32 {
 				return nil, fmt.Errorf("metalink nested too deep")
 			}
-			if t.Name.Local == "url" {
-				var s string
-				if err := dec.DecodeElement(&s, &t); err != nil {
-					return nil, err
-				}
-				depth--
-				if s = strings.TrimSpace(s); s != "" {
-					out = append(out, s)
-				}
+			inURL, text = t.Name.Local == "url", text[:0]
+		case xml.CharData:
+			if inURL && len(text) < 8192 {
+				text = append(text, t...)
 			}
 		case xml.EndElement:
 			depth--
+			if inURL {
+				if s := strings.TrimSpace(string(text)); s != "" {
+					out = append(out, s)
+				}
+				inURL = false
+			}
 		}
 	}
 }

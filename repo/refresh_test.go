@@ -155,8 +155,9 @@ var wantRPM = []store.PackageKey{
 }
 
 type fixture struct {
-	db  *store.DB
-	ref *Refresher
+	db   *store.DB
+	ref  *Refresher
+	path string
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {
@@ -164,13 +165,14 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	if opts.RetryBackoff == 0 {
 		opts.RetryBackoff = time.Millisecond // retries are tested, waiting is not
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &fixture{db: db, ref: NewRefresher(db, opts, log)}
+	return &fixture{db: db, ref: NewRefresher(db, opts, log), path: path}
 }
 
 // addMirror creates a repo with one mirror the way production does: a host reports it.
