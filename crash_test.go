@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"patchward/store"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// buildBinary builds patchward once per test run, as it ships (CGO_ENABLED=0).
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "patchward-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "patchward")
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// proc is one `patchward serve` process.
+type proc struct {
+	cmd  *exec.Cmd
+	base string
+	logs *syncBuffer
+	done chan error
+}
+
+// startProc starts `patchward serve` on a loopback port and waits until it listens.
+func startProc(t *testing.T, bin, data string, env ...string) *proc {
+	t.Helper()
+	p := &proc{logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + data}, env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	waitFor(t, "server to listen", func() bool {
+		select {
+		case err := <-p.done:
+			t.Fatalf("serve ended early: %v\n%s", err, p.logs.String())
+		default:
+		}
+		if m := re.FindStringSubmatch(p.logs.String()); m != nil {
+			p.base = m[1]
+		}
+		return p.base != ""
+	})
+	return p
+}
+
+// stop ends the process with sig and waits for it.
+func (p *proc) stop(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("server did not exit after %v\n%s", sig, p.logs.String())
+	}
+}
+
+// protocol1Upload is the captured patchman-client request with its host name and mirror host
+// replaced.
+type protocol1Upload struct {
+	body  []byte
+	ctype string
+}
+
+func loadProtocol1(t *testing.T, mirrorURL string) protocol1Upload {
+	t.Helper()
+	body, err := os.ReadFile("ingest/testdata/patchman-protocol1-debian12.body")
+	must(t, err)
+	body = bytes.ReplaceAll(body, []byte("http://mirror.example.org"), []byte(mirrorURL))
+	hdr := readHeaders(t, "ingest/testdata/patchman-protocol1-debian12.headers")
+	return protocol1Upload{body: body, ctype: hdr.Get("Content-Type")}
+}
+
+func (u protocol1Upload) request(base, host string) *http.Request {
+	b := bytes.Replace(u.body, []byte("\r\ntesthost.example.org\r\n"), []byte("\r\n"+host+"\r\n"), 1)
+	if bytes.Equal(b, u.body) {
+		b = bytes.Replace(u.body, []byte("\ntesthost.example.org\n"), []byte("\n"+host+"\n"), 1)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/reports/upload/", bytes.NewReader(b))
+	req.Header.Set("Content-Type", u.ctype)
+	req.Header.Set("User-Agent", "curl/7.88.1")
+	return req
+}
+
+// changingMirror serves a Debian Packages index (no Release) whose versions change on every
+// fetch, so each scheduled refresh replaces every mirror's package list: a kill can land in the
+// middle of that write.
+func changingMirror(packages int) *httptest.Server {
+	var gen atomic.Int64
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/Packages") {
+			http.NotFound(w, r)
+			return
+		}
+		g := gen.Add(1)
+		bw := bufio.NewWriter(w)
+		for i := range packages {
+			fmt.Fprintf(bw, "Package: pkg%d\nVersion: 1.%d-%d\nArchitecture: amd64\nFilename: pool/p/pkg%d.deb\nSize: 100\n\n", i, g, i%7, i)
+		}
+		bw.Flush()
+	}))
+}
+
+// TestCrashSafety kills the server with SIGKILL at random moments while hosts upload reports
+// and a refresh keeps rewriting mirrors, restarts it, and repeats. Afterwards every report that
+// got a 2xx must be there and processed, the database must pass integrity_check, and no mirror
+// may be half-written. PATCHWARD_CRASH_CYCLES and PATCHWARD_CRASH_UPLOADS make a longer run.
+func TestCrashSafety(t *testing.T) {
+	cycles, uploads := envInt("PATCHWARD_CRASH_CYCLES", 3), envInt("PATCHWARD_CRASH_UPLOADS", 50)
+	bin := buildBinary(t)
+	mirror := changingMirror(1500)
+	defer mirror.Close()
+	up := loadProtocol1(t, mirror.URL)
+	data := t.TempDir()
+	env := []string{"PATCHWARD_SCHEDULE__REFRESH=@every 1s", "PATCHWARD_SCHEDULE__FIND_UPDATES=@every 1s"}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	client := &http.Client{Timeout: 30 * time.Second}
+
+	var accepted []string
+	for c := range cycles {
+		p := startProc(t, bin, data, env...)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= uploads {
+						return
+					}
+					host := fmt.Sprintf("crash%d-%d.example.org", c, i)
+					resp, err := client.Do(up.request(p.base, host))
+					if err != nil {
+						continue // killed mid-request: no 2xx, no promise
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode/100 == 2 {
+						mu.Lock()
+						accepted = append(accepted, host)
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		// Kill at a random moment of the burst, processing and refresh.
+		time.Sleep(time.Duration(50+rng.IntN(700)) * time.Millisecond)
+		p.stop(t, syscall.SIGKILL)
+		wg.Wait()
+		if strings.Contains(p.logs.String(), "database is locked") {
+			t.Errorf("cycle %d: \"database is locked\" in the logs", c)
+		}
+	}
+	if len(accepted) == 0 {
+		t.Fatal("no upload was accepted in any cycle: the kills came too early to prove anything")
+	}
+
+	// Final clean run: start, let the processor pick up what was accepted, stop cleanly, and
+	// process what is left with the CLI.
+	p := startProc(t, bin, data)
+	p.stop(t, syscall.SIGTERM)
+	out, err := exec.Command(bin, "process", "--data", data).CombinedOutput()
+	if err != nil {
+		t.Fatalf("process: %v\n%s", err, out)
+	}
+
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(data, "patchward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Errorf("after %d kills: %v", cycles, err)
+	}
+	for _, h := range accepted {
+		if _, err := db.HostByName(ctx, h); err != nil {
+			t.Errorf("host %s got a 2xx but is missing after the kills: %v", h, err)
+		}
+	}
+	pending, err := db.Reports(ctx, store.ReportFilter{Status: store.ReportPending})
+	must(t, err)
+	rejected, err := db.Reports(ctx, store.ReportFilter{Status: store.ReportRejected})
+	must(t, err)
+	if len(pending) != 0 || len(rejected) != 0 {
+		t.Errorf("reports left pending: %d, rejected: %d (first rejected: %+v)", len(pending), len(rejected), first(rejected))
+	}
+	repos, err := db.Repos(ctx)
+	must(t, err)
+	refreshed := 0
+	for _, r := range repos {
+		for _, m := range r.Mirrors {
+			pkgs, err := db.MirrorPackages(ctx, m.ID)
+			must(t, err)
+			if len(pkgs) != m.PackageCount {
+				t.Errorf("mirror %s half-written: package_count %d, members %d", m.URL, m.PackageCount, len(pkgs))
+			}
+			if m.PackageCount > 0 {
+				refreshed++
+			}
+		}
+	}
+	t.Logf("%d cycles: %d uploads accepted, %d hosts, %d of the mirrors refreshed at least once",
+		cycles, len(accepted), len(accepted), refreshed)
+}
+
+func first(rs []store.Report) any {
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[0]
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
