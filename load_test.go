@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// latencies collects request durations and outcomes from many goroutines.
+type latencies struct {
+	mu     sync.Mutex
+	d      []time.Duration
+	status map[int]int
+	errs   []string
+}
+
+func (l *latencies) add(d time.Duration, status int, errText string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.status == nil {
+		l.status = map[int]int{}
+	}
+	l.d = append(l.d, d)
+	l.status[status]++
+	if errText != "" && len(l.errs) < 10 {
+		l.errs = append(l.errs, errText)
+	}
+}
+
+// summary is "n=.. p50=.. p90=.. p99=.. max=..".
+func (l *latencies) summary() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := slices.Clone(l.d)
+	slices.Sort(d)
+	if len(d) == 0 {
+		return "n=0"
+	}
+	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))].Round(time.Microsecond * 100) }
+	return fmt.Sprintf("n=%d p50=%s p90=%s p99=%s max=%s statuses=%v", len(d), p(0.50), p(0.90), p(0.99),
+		d[len(d)-1].Round(time.Microsecond*100), l.status)
+}
+
+func (l *latencies) over(limit time.Duration) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, d := range l.d {
+		if d > limit {
+			n++
+		}
+	}
+	return n
+}
+
+// metricValue reads one sample from the server's /metrics (loopback is allowed by default).
+func metricValue(t *testing.T, base, sample string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), sample+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// procStatus reads a field of /proc/PID/status in kB.
+func procStatus(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	m := regexp.MustCompile(field + `:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return n
+}
+
+// browse logs in as admin and GETs pages until stop closes.
+func browse(t *testing.T, base, password string, hosts func() string, stop <-chan struct{}, lat *latencies) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := c.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {password}})
+	if err != nil {
+		t.Errorf("login: %v", err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	pages := []string{"/", "/hosts", "/repos", "/reports", "/packages", "/hosts/" + hosts()}
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		page := pages[i%len(pages)]
+		if strings.HasPrefix(page, "/hosts/") {
+			page = "/hosts/" + hosts()
+		}
+		start := time.Now()
+		resp, err := c.Get(base + page)
+		if err != nil {
+			lat.add(time.Since(start), -1, err.Error())
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(start)
+		errText := ""
+		if resp.StatusCode != http.StatusOK && !(resp.StatusCode == http.StatusNotFound && strings.HasPrefix(page, "/hosts/")) {
+			errText = fmt.Sprintf("GET %s: %d %.200s", page, resp.StatusCode, body)
+		}
+		if strings.Contains(string(body), "/login") && strings.Contains(string(body), `name="password"`) {
+			errText = fmt.Sprintf("GET %s: got the login form, session lost", page)
+		}
+		lat.add(d, resp.StatusCode, errText)
+	}
+}
+
+// TestLoad is a burst of N hosts reporting (captured protocol 1 uploads with varied host names
+// and 20 package-set variants) with bounded concurrency, while scheduled refreshes rewrite a
+// loopback mirror, update finding runs and logged-in users browse. Every upload must get a 2xx,
+// no request may take over 2 s, and "database is locked" must appear nowhere. It logs reports/s
+// accepted and processed, latency percentiles, the server's peak RSS and the database size.
+// Small by default; PATCHWARD_LOAD=1 runs 10,000 hosts (PATCHWARD_LOAD_HOSTS,
+// PATCHWARD_LOAD_CONCURRENCY override). Run with -v to see the figures.
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped under -short")
+	}
+	hosts, conc, refresh := 100, 8, "@every 1s"
+	if os.Getenv("PATCHWARD_LOAD") == "1" {
+		hosts, conc, refresh = 10000, 32, "@every 10s"
+	}
+	hosts, conc = envInt("PATCHWARD_LOAD_HOSTS", hosts), envInt("PATCHWARD_LOAD_CONCURRENCY", conc)
+	bin := buildBinary(t)
+	mirror := changingMirror(5000)
+	defer mirror.Close()
+	up := loadProtocol1(t, mirror.URL)
+	data := t.TempDir()
+	p := startProc(t, bin, data, "PATCHWARD_SCHEDULE__REFRESH="+refresh, "PATCHWARD_SCHEDULE__FIND_UPDATES=@every 3s",
+		"PATCHWARD_SCHEDULE__PROCESS=@every 10s")
+	m := regexp.MustCompile(`created user "admin" with password (\S+)`).FindStringSubmatch(p.logs.String())
+	if m == nil {
+		t.Fatalf("no admin password in the logs:\n%s", p.logs.String())
+	}
+
+	var uploads, pages latencies
+	var lastHost atomic.Value
+	lastHost.Store("load0.example.org")
+	stopBrowse := make(chan struct{})
+	var bwg sync.WaitGroup
+	for range 3 {
+		bwg.Add(1)
+		go func() {
+			defer bwg.Done()
+			browse(t, p.base, m[1], func() string { return lastHost.Load().(string) }, stopBrowse, &pages)
+		}()
+	}
+
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= hosts {
+					return
+				}
+				host := fmt.Sprintf("load%d.example.org", i)
+				req := up.request(p.base, host)
+				b, _ := io.ReadAll(req.Body)
+				b = []byte(strings.Replace(string(b), "'adduser' '' '3.134' ''", fmt.Sprintf("'adduser' '' '3.134+v%d' ''", i%20), 1))
+				req, _ = http.NewRequest(http.MethodPost, req.URL.String(), strings.NewReader(string(b)))
+				req.Header.Set("Content-Type", up.ctype)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					uploads.add(time.Since(t0), -1, err.Error())
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				errText := ""
+				if resp.StatusCode/100 != 2 {
+					errText = fmt.Sprintf("%s: %d %.200s", host, resp.StatusCode, body)
+				} else {
+					lastHost.Store(host)
+				}
+				uploads.add(time.Since(t0), resp.StatusCode, errText)
+			}
+		}()
+	}
+	wg.Wait()
+	acceptedIn := time.Since(start)
+	deadline := time.Now().Add(time.Duration(hosts)*50*time.Millisecond + time.Minute)
+	var processedIn time.Duration
+	for {
+		applied := metricValue(t, p.base, `patchward_reports_processed_total{outcome="applied"}`)
+		if applied >= float64(hosts) {
+			processedIn = time.Since(start)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %v of %d reports processed by the deadline", applied, hosts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	close(stopBrowse)
+	bwg.Wait()
+	rss := procStatus(p.cmd.Process.Pid, "VmHWM")
+	refreshes := metricValue(t, p.base, `patchward_job_runs_total{job="refresh",outcome="ok"}`)
+	finds := metricValue(t, p.base, `patchward_job_runs_total{job="find_updates",outcome="ok"}`)
+	p.stop(t, syscall.SIGTERM)
+	var dbSize int64
+	for _, f := range []string{"patchward.db", "patchward.db-wal"} {
+		if fi, err := os.Stat(filepath.Join(data, f)); err == nil {
+			dbSize += fi.Size()
+		}
+	}
+
+	t.Logf("hosts=%d concurrency=%d browsers=3 refresh=%q", hosts, conc, refresh)
+	t.Logf("accepted: %d in %s = %.0f reports/s", hosts, acceptedIn.Round(time.Millisecond), float64(hosts)/acceptedIn.Seconds())
+	t.Logf("processed: %d in %s = %.0f reports/s (from the first upload)", hosts, processedIn.Round(time.Millisecond), float64(hosts)/processedIn.Seconds())
+	t.Logf("upload latency: %s", uploads.summary())
+	t.Logf("page latency: %s", pages.summary())
+	t.Logf("refresh runs ok: %v, find_updates runs ok: %v", refreshes, finds)
+	t.Logf("server peak RSS (VmHWM): %d MiB; database size after shutdown: %.1f MiB", rss/1024, float64(dbSize)/(1<<20))
+
+	for _, e := range append(uploads.errs, pages.errs...) {
+		t.Errorf("request failed: %s", e)
+	}
+	if n := uploads.over(2 * time.Second); n > 0 {
+		t.Errorf("%d uploads took over 2 s", n)
+	}
+	if n := pages.over(2 * time.Second); n > 0 {
+		t.Errorf("%d page requests took over 2 s", n)
+	}
+	if strings.Contains(p.logs.String(), "database is locked") {
+		t.Error(`"database is locked" in the server log`)
+	}
+	if refreshes < 1 {
+		t.Log("note: no refresh completed during the burst")
+	}
+}
