@@ -1,0 +1,77 @@
+package rpm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// seeds adds the fixture repo's files whose names contain part (gunzipped) to f.
+func seeds(f *testing.F, part string) {
+	names, _ := filepath.Glob(filepath.Join("..", "testdata", "rpm", "repo", "repodata", "*"+part+"*"))
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			continue
+		}
+		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
+			if d, err := io.ReadAll(zr); err == nil {
+				b = d
+			}
+		}
+		f.Add(b)
+	}
+}
+
+func FuzzParseRepomd(f *testing.F) {
+	seeds(f, "repomd")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if m, err := ParseRepomd(bytes.NewReader(data)); err == nil && len(m.Data) == 0 {
+			t.Fatal("got a repomd without data and no error")
+		}
+	})
+}
+
+func FuzzParsePrimary(f *testing.F) {
+	seeds(f, "primary")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ParsePrimary(bytes.NewReader(data), func(p Package) error {
+			if p.Name == "" || p.Version == "" {
+				t.Fatalf("got package %+v without name or version", p)
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzParseUpdateinfo(f *testing.F) {
+	seeds(f, "updateinfo")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ParseUpdateinfo(bytes.NewReader(data), func(a Advisory) error {
+			if a.ID == "" {
+				t.Fatal("got an advisory without id")
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzParseModules(f *testing.F) {
+	seeds(f, "modules")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ParseModules(bytes.NewReader(data), func(m Module) error {
+			if m.Name == "" || m.Stream == "" {
+				t.Fatalf("got module %+v without name or stream", m)
+			}
+			for _, p := range m.Artifacts {
+				if p.Name == "" || p.Version == "" || p.Release == "" || p.Arch == "" {
+					t.Fatalf("got artifact %+v with an empty field", p)
+				}
+			}
+			return nil
+		})
+	})
+}
