@@ -50,7 +50,9 @@ func (l *latencies) summary() string {
 	if len(d) == 0 {
 		return "n=0"
 	}
-	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))].Round(time.Microsecond * 100) }
+	p := func(q float64) time.Duration {
+		return d[min(len(d)-1, int(q*float64(len(d))))].Round(time.Microsecond * 100)
+	}
 	return fmt.Sprintf("n=%d p50=%s p90=%s p99=%s max=%s statuses=%v", len(d), p(0.50), p(0.90), p(0.99),
 		d[len(d)-1].Round(time.Microsecond*100), l.status)
 }
