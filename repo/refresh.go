@@ -48,6 +48,8 @@ type Request struct {
 	Force bool
 	// RepoID limits the refresh to one repo's mirrors; 0 means all.
 	RepoID int64
+	// Mirrors, when not empty, limits the refresh to these mirror ids.
+	Mirrors []int64
 	// Progress, if set, is called after each mirror finishes (never concurrently).
 	Progress func(done, total int, mirrorURL string)
 }
@@ -95,6 +97,9 @@ func (r *Refresher) Refresh(ctx context.Context, req Request) (Summary, error) {
 	mirrors, err := r.db.MirrorsToRefresh(ctx, req.RepoID)
 	if err != nil {
 		return Summary{}, fmt.Errorf("refresh: %w", err)
+	}
+	if len(req.Mirrors) > 0 {
+		mirrors = slices.DeleteFunc(mirrors, func(m store.Mirror) bool { return !slices.Contains(req.Mirrors, m.ID) })
 	}
 	results := make([]MirrorResult, len(mirrors))
 	run := newRunState()
