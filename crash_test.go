@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -269,4 +270,135 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// serveInProcess runs `patchward serve` through run() with environ and returns its base URL,
+// its logs and a function that shuts it down (as SIGTERM does) and returns run's error.
+func serveInProcess(t *testing.T, data string, environ ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, environ, strings.NewReader(""), io.Discard, logs)
+	}()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	var base string
+	waitFor(t, "server to listen", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, logs.String())
+		default:
+		}
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+		}
+		return base != ""
+	})
+	return base, logs, stop
+}
+
+// TestShutdownFinishesInFlight starts an upload, lets the server begin its shutdown while the
+// body is still arriving, then sends the rest: the upload must be stored and answered 204, and
+// run must return without error.
+func TestShutdownFinishesInFlight(t *testing.T) {
+	data := t.TempDir()
+	base, logs, stop := serveInProcess(t, data)
+	up := loadProtocol1(t, "http://mirror.example.org")
+	req := up.request(base, "inflight.example.org")
+	body, _ := io.ReadAll(req.Body)
+	addr := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", addr)
+	must(t, err)
+	defer conn.Close()
+	// Expect: 100-continue makes the server say when the handler starts reading the body, so the
+	// shutdown below surely finds the request in flight (not still queued in the listener).
+	fmt.Fprintf(conn, "POST /reports/upload/ HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"+
+		"Expect: 100-continue\r\n\r\n", addr, up.ctype, len(body))
+	br := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("waiting for 100 Continue: got %q, %v", line, err)
+	}
+	br.ReadString('\n') // the blank line ending the interim response
+	half := len(body) / 2
+	_, err = conn.Write(body[:half])
+	must(t, err)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// The listener closes first: once new connections are refused, the shutdown is under way.
+	waitFor(t, "the listener to close", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return false
+		}
+		return true
+	})
+	if _, err := conn.Write(body[half:]); err != nil {
+		t.Fatalf("rest of the body after shutdown began: %v\n%s", err, logs.String())
+	}
+	status, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("response to the in-flight upload: %v\n%s", err, logs.String())
+	}
+	if !strings.HasPrefix(status, "HTTP/1.1 204") {
+		t.Fatalf("in-flight upload during shutdown: got %q, want 204", status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
+	}
+	db, err := store.Open(context.Background(), filepath.Join(data, "patchward.db"))
+	must(t, err)
+	defer db.Close()
+	rs, err := db.Reports(context.Background(), store.ReportFilter{Hostname: "inflight.example.org"})
+	must(t, err)
+	if len(rs) != 1 {
+		t.Errorf("reports of the in-flight upload: got %d, want 1", len(rs))
+	}
+}
+
+// TestBackupRestoreCLI takes a backup while the server runs, checks that restore refuses while
+// the server holds the database, and restores after it stopped.
+func TestBackupRestoreCLI(t *testing.T) {
+	data := t.TempDir()
+	base, logs, stop := serveInProcess(t, data)
+	up := loadProtocol1(t, "http://mirror.example.org")
+	upload := func(host string) {
+		t.Helper()
+		if resp := do(t, up.request(base, host)); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("upload %s: got %d, want 204", host, resp.StatusCode)
+		}
+		waitFor(t, host+" to be processed", func() bool { return strings.Contains(cli(t, data, "hosts"), host) })
+	}
+	upload("before.example.org")
+	backup := filepath.Join(t.TempDir(), "patchward-backup.db")
+	if out := cli(t, data, "backup", backup); !strings.Contains(out, "integrity ok") {
+		t.Errorf("backup output: %q", out)
+	}
+	upload("after.example.org")
+
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"restore", backup, "--data", data}, nil, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("restore while serving: got %v, want a database-in-use error", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
+	}
+	if out := cli(t, data, "restore", backup); !strings.Contains(out, "restored") {
+		t.Errorf("restore output: %q", out)
+	}
+	hosts := cli(t, data, "hosts")
+	if !strings.Contains(hosts, "before.example.org") || strings.Contains(hosts, "after.example.org") {
+		t.Errorf("hosts after restore: want before.example.org only, got:\n%s", hosts)
+	}
 }
