@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -272,5 +273,74 @@ func TestLoad(t *testing.T) {
 	}
 	if refreshes < 1 {
 		t.Log("note: no refresh completed during the burst")
+	}
+}
+
+// TestSlowClients opens connections that trickle their headers (slowloris) or their body, and
+// checks that the server cuts each off within its timeouts while an ordinary client is still
+// served at once.
+func TestSlowClients(t *testing.T) {
+	data := t.TempDir()
+	base, logs, stop := serveInProcess(t, data, "PATCHWARD_HTTP__READ_HEADER_TIMEOUT=300ms", "PATCHWARD_HTTP__READ_TIMEOUT=1s")
+	addr := strings.TrimPrefix(base, "http://")
+	tests := []struct {
+		name  string
+		head  string
+		drip  string
+		limit time.Duration
+	}{
+		{"headers trickled", "POST /reports/upload/ HTTP/1.1\r\nHost: x\r\n", "X-Slow: a\r\n", 3 * time.Second},
+		{"body trickled", "POST /reports/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n" +
+			"Content-Length: 1000000\r\n\r\n", "a", 4 * time.Second},
+	}
+	var wg sync.WaitGroup
+	for _, tt := range tests {
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Errorf("%s: dial: %v", tt.name, err)
+					return
+				}
+				defer conn.Close()
+				start := time.Now()
+				stopDrip := make(chan struct{})
+				go func() {
+					if _, err := io.WriteString(conn, tt.head); err != nil {
+						return
+					}
+					tick := time.NewTicker(50 * time.Millisecond)
+					defer tick.Stop()
+					for {
+						select {
+						case <-stopDrip:
+							return
+						case <-tick.C:
+							if _, err := io.WriteString(conn, tt.drip); err != nil {
+								return
+							}
+						}
+					}
+				}()
+				conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+				io.Copy(io.Discard, conn) // returns when the server closes the connection
+				close(stopDrip)
+				if took := time.Since(start); took > tt.limit {
+					t.Errorf("%s: connection cut after %s, want within %s", tt.name, took.Round(time.Millisecond), tt.limit)
+				}
+			}()
+		}
+	}
+	// Twenty slow connections do not stop an ordinary request.
+	start := time.Now()
+	get(t, base+"/healthz", http.StatusOK)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("healthz beside slow clients took %s", took)
+	}
+	wg.Wait()
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
 	}
 }
