@@ -18,6 +18,7 @@ import (
 // once instead of once per computation. It is safe for concurrent use; make a new one per run.
 type InputCache struct {
 	db    *DB
+	stmts sync.Map // query -> *sql.Stmt on db.read, see prepared
 	mu    sync.Mutex
 	pkgs  []PackageKey // by id (rowids are dense); Type "" means not loaded
 	repos map[int64]*repoEntry
@@ -50,7 +51,8 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 		var members []byte
 		var sc repoScope
 		var mods string
-		err := tx.QueryRowContext(ctx, `SELECT c.package_set_id, c.generation, s.members,
+		q := c.prepared(tx)
+		err := q.QueryRowContext(ctx, `SELECT c.package_set_id, c.generation, s.members,
 				c.repo_set_id, c.mode, c.os_group_id, c.module_key
 			FROM computations c JOIN package_sets s ON s.id = c.package_set_id WHERE c.id = ?`, id).
 			Scan(&pkgSet, &in.generation, &members, &sc.repoSet, &sc.mode, &sc.osGroup, &mods)
@@ -63,7 +65,7 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 		if err != nil {
 			return fmt.Errorf("decode package set %d: %w", pkgSet, err)
 		}
-		repos, fp, err := computationRepos(ctx, tx, sc)
+		repos, fp, err := computationRepos(ctx, q, sc)
 		if err != nil {
 			return err
 		}
@@ -88,6 +90,56 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 	return in, nil
 }
 
+// querier is what computationRepos needs: a *sql.Tx, or preparedTx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// preparedTx runs queries in tx through statements prepared once per reader connection.
+// Parsing the repo query costs more in modernc SQLite than running it, and a full recompute runs
+// it for every computation.
+type preparedTx struct {
+	c  *InputCache
+	tx *sql.Tx
+}
+
+func (c *InputCache) prepared(tx *sql.Tx) preparedTx { return preparedTx{c, tx} }
+
+func (p preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := p.c.stmts.Load(query); ok {
+		return p.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	st, err := p.c.db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := p.c.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = old.(*sql.Stmt)
+	}
+	// database/sql reuses the statement on the transaction's connection once it has been
+	// prepared there, so each reader connection parses the query once.
+	return p.tx.StmtContext(ctx, st), nil
+}
+
+// QueryContext runs a prepared query in the transaction.
+func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a prepared single-row query in the transaction.
+func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return p.tx.QueryRowContext(ctx, query, args...) // reports the same error on Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // repoScope is what decides which repos a computation sees; many computations share one.
 type repoScope struct {
 	repoSet sql.NullInt64
@@ -109,7 +161,7 @@ type repoState struct {
 // computationRepos reads the repos a computation sees and a fingerprint of everything in them
 // that affects update finding. A mirror's content_generation changes (by trigger) whenever its
 // packages, errata or module streams are written; checksum and content_changed come along.
-func computationRepos(ctx context.Context, tx *sql.Tx, sc repoScope) ([]repoState, string, error) {
+func computationRepos(ctx context.Context, tx querier, sc repoScope) ([]repoState, string, error) {
 	rows, err := tx.QueryContext(ctx, `WITH c AS (SELECT ? AS repo_set_id, ? AS mode, ? AS os_group_id),
 		rs AS (
 			SELECT m.repo_id, m.priority FROM repo_set_members m, c WHERE m.set_id = c.repo_set_id
