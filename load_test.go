@@ -344,3 +344,68 @@ func TestSlowClients(t *testing.T) {
 		t.Fatalf("serve: %v\n%s", err, logs.String())
 	}
 }
+
+// TestMetricsAndRequestLogs checks /metrics in serve (on the main listener, and alone on its own
+// listener when metrics.listen is set), and that request logs carry method, path, status and
+// took but never a credential.
+func TestMetricsAndRequestLogs(t *testing.T) {
+	const apiKey = "pwk_NOTAREALKEY0123456789abcdef"
+	up := loadProtocol1(t, "http://mirror.example.org")
+	t.Run("main listener", func(t *testing.T) {
+		data := t.TempDir()
+		base, logs, stop := serveInProcess(t, data)
+		if resp := do(t, up.request(base, "metrics.example.org")); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("upload: got %d, want 204", resp.StatusCode)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/report/?token=QUERYSECRET", strings.NewReader(`{"protocol":2}`))
+		req.Header.Set("Authorization", "Api-Key "+apiKey)
+		req.Header.Set("Cookie", "patchward_session=COOKIESECRET")
+		if resp := do(t, req); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("protocol 2 with an unknown key: got %d, want 403", resp.StatusCode)
+		}
+		resp, err := http.Get(base + "/metrics")
+		must(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /metrics from loopback: got %d, want 200", resp.StatusCode)
+		}
+		for _, want := range []string{`patchward_reports_received_total{outcome="accepted",protocol="1"}`,
+			`patchward_reports_received_total{outcome="denied",protocol="2"}`, "patchward_report_intake_seconds_bucket",
+			"patchward_http_requests_total", "go_goroutines", "process_resident_memory_bytes"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+		must(t, stop())
+		l := logs.String()
+		for _, want := range []string{`msg="http request" method=POST path=/reports/upload/ status=204 took=`,
+			`msg="http request" method=POST path=/api/report/ status=403`} {
+			if !strings.Contains(l, want) {
+				t.Errorf("logs lack %q:\n%s", want, l)
+			}
+		}
+		for _, secret := range []string{apiKey, "QUERYSECRET", "COOKIESECRET"} {
+			if strings.Contains(l, secret) {
+				t.Errorf("logs leak %s", secret)
+			}
+		}
+	})
+	t.Run("own listener", func(t *testing.T) {
+		data := t.TempDir()
+		base, logs, stop := serveInProcess(t, data, "PATCHWARD_METRICS__LISTEN=127.0.0.1:0")
+		m := regexp.MustCompile(`msg="metrics listening" url=(\S+)`).FindStringSubmatch(logs.String())
+		if m == nil {
+			t.Fatalf("no metrics listener in the logs:\n%s", logs.String())
+		}
+		get(t, m[1], http.StatusOK)
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noRedirect.Get(base + "/metrics")
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("/metrics is also served on the main listener when metrics.listen is set")
+		}
+		must(t, stop())
+	})
+}
