@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"patchward/repo/apk"
@@ -29,7 +30,7 @@ func (r *Refresher) refreshArch(ctx context.Context, m store.Mirror) (outcome, e
 	}
 	cands = append(cands, base+"/"+name+".db")
 	return r.refreshSingle(ctx, m, cands, func(body []byte, la *lookahead) ([]store.PackageKey, error) {
-		return r.parseArchive(name+".db", body, la, func(rd *limitedReader, add func(store.PackageKey)) error {
+		return r.parseArchive(name+".db", body, la, func(rd io.Reader, add func(store.PackageKey)) error {
 			return arch.ParseDB(rd, func(p arch.Package) error {
 				e, v, rel := deb.SplitVersion(p.Version) // pacman versions have the same epoch:ver-rel shape
 				add(store.PackageKey{Type: "arch", Name: p.Name, Arch: p.Arch, Epoch: e, Version: v, Release: rel})
@@ -48,7 +49,7 @@ func (r *Refresher) refreshAPK(ctx context.Context, m store.Mirror) (outcome, er
 	}
 	cands = append(cands, base+"/APKINDEX.tar.gz")
 	return r.refreshSingle(ctx, m, cands, func(body []byte, la *lookahead) ([]store.PackageKey, error) {
-		return r.parseArchive("APKINDEX.tar.gz", body, la, func(rd *limitedReader, add func(store.PackageKey)) error {
+		return r.parseArchive("APKINDEX.tar.gz", body, la, func(rd io.Reader, add func(store.PackageKey)) error {
 			return apk.ParseIndexTar(rd, func(p apk.Package) error {
 				v, rel := apk.SplitVersion(p.Version)
 				add(store.PackageKey{Type: "apk", Name: p.Name, Arch: p.Arch, Version: v, Release: rel})
@@ -96,14 +97,14 @@ func (r *Refresher) refreshSingle(ctx context.Context, m store.Mirror, cands []s
 
 // parseArchive decompresses body (format by magic) and runs the tar parser over it.
 func (r *Refresher) parseArchive(name string, body []byte, la *lookahead,
-	parse func(*limitedReader, func(store.PackageKey)) error) ([]store.PackageKey, error) {
+	parse func(io.Reader, func(store.PackageKey)) error) ([]store.PackageKey, error) {
 	rd, done, err := decompress(name, body, r.opts.MaxDecompressed)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	var pkgs []store.PackageKey
-	err = parse(rd.(*limitedReader), func(k store.PackageKey) {
+	err = parse(rd, func(k store.PackageKey) {
 		pkgs = append(pkgs, k)
 		la.feed(pkgs, false)
 	})
