@@ -26,3 +26,26 @@ func (db *DB) ReportCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// HostReports returns a host's newest reports (limit), as Reports with HostID does, through a
+// prepared statement: the host page asks for them on every view.
+func (db *DB) HostReports(ctx context.Context, hostID int64, limit int) ([]Report, error) {
+	rows, err := db.cachedQuery(ctx, nil, `SELECT `+reportColumns+` FROM reports WHERE host_id = ?
+		ORDER BY id DESC LIMIT ?`, hostID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reports of host %d: %w", hostID, err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reports of host %d: %w", hostID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reports of host %d: %w", hostID, err)
+	}
+	return out, nil
+}

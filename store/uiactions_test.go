@@ -122,3 +122,36 @@ func TestLastAdminKept(t *testing.T) {
 		t.Errorf("bad role: got %v, want ErrInvalidRole", err)
 	}
 }
+
+func TestHostReports(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openUITestDB(t)
+	hr := HostReport{Hostname: "h1.example.org", OS: "Debian GNU/Linux 12 (bookworm)", Arch: "amd64",
+		Packages: []PackageKey{{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2.15", Release: "2"}}}
+	var ids []int64
+	for range 3 {
+		id, err := db.SaveReport(ctx, Report{Protocol: "native", Hostname: hr.Hostname}, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApplyHostReport(ctx, id, hr); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	h, err := db.HostByName(ctx, hr.Hostname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.HostReports(ctx, h.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []int64
+	for _, r := range got {
+		gotIDs = append(gotIDs, r.ID)
+	}
+	if diff := cmp.Diff([]int64{ids[2], ids[1]}, gotIDs); diff != "" {
+		t.Errorf("newest two reports (-want +got):\n%s", diff)
+	}
+}

@@ -190,7 +190,7 @@ func (s *server) loadHost(ctx context.Context, name string, pkgs bool) (hostData
 	if d.Repos, err = s.db.HostRepos(ctx, h.ID); err != nil {
 		return d, err
 	}
-	if d.Reports, err = s.db.Reports(ctx, store.ReportFilter{HostID: h.ID, Limit: 10}); err != nil {
+	if d.Reports, err = s.db.HostReports(ctx, h.ID, 10); err != nil {
 		return d, err
 	}
 	if pkgs {
