@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
@@ -52,8 +53,35 @@ func loadKeyrings(opts Options) (*keyrings, error) {
 	return k, nil
 }
 
+// keyringCache keeps parsed keyring files by path, size and modification time: parsing a
+// distribution keyring costs tens of milliseconds, and refreshers are built per run.
+var keyringCache sync.Map // keyringID -> openpgp.EntityList
+
+type keyringID struct {
+	path  string
+	size  int64
+	mtime int64
+}
+
 // readKeyring reads a binary (gpg --export) or armoured keyring file.
 func readKeyring(path string) (openpgp.EntityList, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read keyring: %w", err)
+	}
+	id := keyringID{path, st.Size(), st.ModTime().UnixNano()}
+	if ring, ok := keyringCache.Load(id); ok {
+		return ring.(openpgp.EntityList), nil
+	}
+	ring, err := parseKeyringFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keyringCache.Store(id, ring)
+	return ring, nil
+}
+
+func parseKeyringFile(path string) (openpgp.EntityList, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read keyring: %w", err)
