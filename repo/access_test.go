@@ -78,7 +78,7 @@ func TestRefreshMirrorListAndMetalink(t *testing.T) {
 	// The first listed mirror is broken: refresh must go on to the next.
 	ts.set("/mirrorlist", func(w http.ResponseWriter, r *http.Request) {
 		listed.Add(1)
-		if r.URL.Query().Get("arch") != "x86_64" {
+		if r.URL.Query().Get("arch") != "x86_64" || r.URL.Query().Get("release") != "1" {
 			http.Error(w, "arch not expanded: "+r.URL.RawQuery, 400)
 			return
 		}
@@ -93,7 +93,7 @@ func TestRefreshMirrorListAndMetalink(t *testing.T) {
  </resources></file></files></metalink>`))
 	})
 	f := newFixture(t, Options{MaxMirrorsPerRepo: 2})
-	_, listID := f.addRepo(t, "rpm", "x86_64", "base", ts.URL+"/mirrorlist?repo=base&arch=$basearch")
+	_, listID := f.addRepo(t, "rpm", "x86_64", "base", ts.URL+"/mirrorlist?repo=base&arch=$basearch&release=$releasever")
 	_, linkID := f.addRepo(t, "rpm", "x86_64", "updates", ts.URL+"/metalink?repo=updates&arch=$basearch")
 	s := f.refresh(t, Request{})
 	if s.Changed != 2 {

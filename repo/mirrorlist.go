@@ -20,21 +20,54 @@ func isMirrorList(u string) bool {
 	return strings.Contains(l, "mirrorlist") || strings.Contains(l, "metalink")
 }
 
-// expandVars replaces yum's $basearch and $arch with the repo's arch; $releasever stays when
-// unknown (clients normally send URLs already expanded).
-func expandVars(u, arch string) string {
-	if arch == "" {
+// expandVars replaces yum's $basearch and $arch with the repo's arch and $releasever with
+// release when known (clients normally send URLs already expanded).
+func expandVars(u, arch, release string) string {
+	var pairs []string
+	if arch != "" {
+		pairs = append(pairs, "$basearch", arch, "${basearch}", arch, "$arch", arch, "${arch}", arch)
+	}
+	if release != "" {
+		pairs = append(pairs, "$releasever", release, "${releasever}", release)
+	}
+	if len(pairs) == 0 {
 		return u
 	}
-	r := strings.NewReplacer("$basearch", arch, "${basearch}", arch, "$arch", arch, "${arch}", arch)
-	return r.Replace(u)
+	return strings.NewReplacer(pairs...).Replace(u)
+}
+
+// releaseVer guesses $releasever from an OS string: its first number's major part ("Rocky
+// Linux 9.3" -> "9", "Fedora Linux 40" -> "40"), as dnf derives it on EL and Fedora.
+func releaseVer(osName string) string {
+	start := strings.IndexAny(osName, "0123456789")
+	if start < 0 {
+		return ""
+	}
+	end := start
+	for end < len(osName) && osName[end] >= '0' && osName[end] <= '9' {
+		end++
+	}
+	return osName[start:end]
+}
+
+// repoReleaseVer is $releasever for m's repo: from the OS of the hosts using it.
+func (r *Refresher) repoReleaseVer(ctx context.Context, m store.Mirror) string {
+	if !strings.Contains(m.URL, "releasever") {
+		return ""
+	}
+	names, err := r.db.RepoOSNames(ctx, m.RepoID, 1)
+	if err != nil || len(names) == 0 {
+		return ""
+	}
+	return releaseVer(names[0])
 }
 
 // resolveMirrorList fetches a mirrorlist (one URL per line) or metalink (XML with <url>
 // elements naming repomd.xml) and returns at most Options.MaxMirrorsPerRepo repository base
 // URLs, in the list's order of preference.
 func (r *Refresher) resolveMirrorList(ctx context.Context, m store.Mirror) ([]string, error) {
-	listURL := expandVars(m.URL, m.RepoArch)
+	rel := r.repoReleaseVer(ctx, m)
+	listURL := expandVars(m.URL, m.RepoArch, rel)
 	f, err := r.fetch.get(ctx, listURL, validators{})
 	if err != nil {
 		return nil, fmt.Errorf("resolve mirror list: %w", err)
@@ -51,7 +84,7 @@ func (r *Refresher) resolveMirrorList(ctx context.Context, m store.Mirror) ([]st
 	var out []string
 	seen := map[string]bool{}
 	for _, u := range urls {
-		u = strings.TrimSuffix(strings.TrimSuffix(expandVars(u, m.RepoArch), "/repodata/repomd.xml"), "/")
+		u = strings.TrimSuffix(strings.TrimSuffix(expandVars(u, m.RepoArch, rel), "/repodata/repomd.xml"), "/")
 		pu, err := url.Parse(u)
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || seen[u] {
 			continue

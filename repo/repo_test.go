@@ -36,3 +36,18 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("got defaults %+v", d)
 	}
 }
+
+func TestReleaseVerAndExpand(t *testing.T) {
+	tests := []struct{ os, want string }{
+		{"Rocky Linux 9.3 (Blue Onyx)", "9"}, {"Fedora Linux 40", "40"}, {"AlmaLinux 8.10", "8"}, {"Arch Linux", ""},
+	}
+	for _, tt := range tests {
+		if got := releaseVer(tt.os); got != tt.want {
+			t.Errorf("releaseVer(%q): got %q, want %q", tt.os, got, tt.want)
+		}
+	}
+	got := expandVars("https://mirrors.example.org/mirrorlist?arch=$basearch&repo=BaseOS-$releasever&x=${arch}", "x86_64", "9")
+	if want := "https://mirrors.example.org/mirrorlist?arch=x86_64&repo=BaseOS-9&x=x86_64"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

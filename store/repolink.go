@@ -92,3 +92,30 @@ func (db *DB) StaleMirrors(ctx context.Context, maxAge time.Duration) ([]StaleMi
 	}
 	return out, nil
 }
+
+// RepoOSNames returns the distinct OS strings (as clients send them, e.g. "Rocky Linux 9.3")
+// of the hosts that use repoID, most common first, at most limit. Refresh uses it to expand
+// $releasever in mirrorlist and metalink URLs.
+func (db *DB) RepoOSNames(ctx context.Context, repoID int64, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ov.name FROM repo_set_members rsm
+		JOIN computations c ON c.repo_set_id = rsm.set_id
+		JOIN hosts h ON h.computation_id = c.id
+		JOIN os_variants ov ON ov.id = h.os_variant_id
+		WHERE rsm.repo_id = ? GROUP BY ov.name ORDER BY count(*) DESC, ov.name LIMIT ?`, repoID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("os names of repo %d: %w", repoID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("os names of repo %d: %w", repoID, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("os names of repo %d: %w", repoID, err)
+	}
+	return out, nil
+}
