@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"patchward/store"
 )
@@ -14,6 +15,7 @@ type fleetCache struct {
 	watch   *store.ChangeWatcher
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
+	builds  atomic.Int64 // how many times a value was (re)built, for benchmarks and tests
 }
 
 type cacheEntry struct {
@@ -52,6 +54,7 @@ func (c *fleetCache) get(ctx context.Context, key string, build func(context.Con
 	if e.ok && e.version == v {
 		return e.val, nil
 	}
+	c.builds.Add(1)
 	val, err := build(ctx)
 	if err != nil {
 		return nil, err
