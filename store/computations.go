@@ -165,13 +165,28 @@ func (db *DB) SaveComputation(ctx context.Context, res ComputationResult) error 
 // computation stays dirty for the next run. Results of computations deleted meanwhile are
 // dropped. It returns how many computations stayed dirty.
 func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult) (stale int, err error) {
+	return db.saveComputations(ctx, results, func(tx *sql.Tx) querier { return tx })
+}
+
+// SaveComputations is DB.SaveComputations through statements prepared once on the writer
+// connection: a full recompute saves 10,000 computations with half a dozen statements each, and
+// parsing them again every time would cost the single writer seconds.
+func (c *InputCache) SaveComputations(ctx context.Context, results []ComputationResult) (stale int, err error) {
+	var missing []string
+	stale, err = c.db.saveComputations(ctx, results, func(tx *sql.Tx) querier { return c.preparedWrite(tx, &missing) })
+	c.prepareMissing(ctx, missing)
+	return stale, err
+}
+
+func (db *DB) saveComputations(ctx context.Context, results []ComputationResult, wrap func(*sql.Tx) querier) (stale int, err error) {
 	now := db.Now()
 	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		q := wrap(tx)
 		// The write transaction excludes every change, so one fingerprint per repo scope holds
 		// for the whole batch.
 		fps := make(map[repoScope]string)
 		for _, r := range results {
-			st, err := saveComputation(ctx, tx, fps, r, now)
+			st, err := saveComputation(ctx, q, fps, r, now)
 			if err != nil {
 				return fmt.Errorf("computation %d: %w", r.ID, err)
 			}
@@ -185,7 +200,7 @@ func (db *DB) SaveComputations(ctx context.Context, results []ComputationResult)
 	return stale, nil
 }
 
-func saveComputation(ctx context.Context, tx *sql.Tx, fps map[repoScope]string, r ComputationResult, now time.Time) (stale bool, err error) {
+func saveComputation(ctx context.Context, tx querier, fps map[repoScope]string, r ComputationResult, now time.Time) (stale bool, err error) {
 	var sc repoScope
 	var dirty bool
 	var gen int64
@@ -240,7 +255,7 @@ func saveComputation(ctx context.Context, tx *sql.Tx, fps map[repoScope]string, 
 
 // sameUpdates reports whether computation id's stored updates are exactly ups. Reading ~50
 // rows is much cheaper than deleting and rewriting them in the B-tree and the WAL.
-func sameUpdates(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) (bool, error) {
+func sameUpdates(ctx context.Context, tx querier, id int64, ups []ComputedUpdate) (bool, error) {
 	want := slices.Clone(ups)
 	slices.SortFunc(want, func(a, b ComputedUpdate) int { return cmp.Compare(a.OldPackageID, b.OldPackageID) })
 	rows, err := tx.QueryContext(ctx, `SELECT old_package_id, new_package_id, ifnull(repo_id, 0), security
@@ -272,7 +287,7 @@ func sameUpdate(a, b ComputedUpdate) bool {
 // insertUpdates writes a computation's updates with one statement: the rows travel as one JSON
 // array, which costs a fraction of one prepared-statement execution per row in modernc SQLite
 // (a host with hundreds of pending updates saves in well under a millisecond).
-func insertUpdates(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) error {
+func insertUpdates(ctx context.Context, tx querier, id int64, ups []ComputedUpdate) error {
 	if len(ups) == 0 {
 		return nil
 	}

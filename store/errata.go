@@ -172,7 +172,7 @@ func (db *DB) UpdateErrata(ctx context.Context, hostID int64) (map[UpdateKey][]E
 }
 
 // saveUpdateErrata writes the errata rows of one computation's updates.
-func saveUpdateErrata(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) error {
+func saveUpdateErrata(ctx context.Context, tx querier, id int64, ups []ComputedUpdate) error {
 	for _, u := range ups {
 		for _, e := range u.Errata {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO computed_update_errata (computation_id, old_package_id, erratum_id)
@@ -185,7 +185,7 @@ func saveUpdateErrata(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedU
 }
 
 // sameErrata reports whether computation id's stored update errata are exactly those of ups.
-func sameErrata(ctx context.Context, tx *sql.Tx, id int64, ups []ComputedUpdate) (bool, error) {
+func sameErrata(ctx context.Context, tx querier, id int64, ups []ComputedUpdate) (bool, error) {
 	type pair struct{ old, erratum int64 }
 	var want []pair
 	for _, u := range ups {

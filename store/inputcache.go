@@ -17,11 +17,12 @@ import (
 // computations share a handful of repos, so a full recompute reads each repo's 60,000 packages
 // once instead of once per computation. It is safe for concurrent use; make a new one per run.
 type InputCache struct {
-	db    *DB
-	stmts sync.Map // query -> *sql.Stmt on db.read, see prepared
-	mu    sync.Mutex
-	pkgs  []PackageKey // by id (rowids are dense); Type "" means not loaded
-	repos map[int64]*repoEntry
+	db         *DB
+	stmts      sync.Map // query -> *sql.Stmt on db.read, see prepared
+	writeStmts sync.Map // query -> *sql.Stmt on db.write
+	mu         sync.Mutex
+	pkgs       []PackageKey // by id (rowids are dense); Type "" means not loaded
+	repos      map[int64]*repoEntry
 }
 
 type repoEntry struct {
@@ -90,30 +91,64 @@ func (c *InputCache) ComputationInput(ctx context.Context, id int64) (Computatio
 	return in, nil
 }
 
-// querier is what computationRepos needs: a *sql.Tx, or preparedTx.
+// querier is what computationRepos and the save helpers need: a *sql.Tx, or a preparedTx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // preparedTx runs queries in tx through statements prepared once per reader connection.
 // Parsing the repo query costs more in modernc SQLite than running it, and a full recompute runs
 // it for every computation.
 type preparedTx struct {
-	c  *InputCache
-	tx *sql.Tx
+	tx    *sql.Tx
+	pool  *sql.DB   // the pool tx belongs to
+	stmts *sync.Map // statements prepared on pool
+	// missing, for the writer, collects queries to prepare after the transaction: its pool
+	// has one connection, which the transaction holds.
+	missing *[]string
 }
 
-func (c *InputCache) prepared(tx *sql.Tx) preparedTx { return preparedTx{c, tx} }
+// prepared wraps a reader transaction.
+func (c *InputCache) prepared(tx *sql.Tx) preparedTx {
+	return preparedTx{tx: tx, pool: c.db.read, stmts: &c.stmts}
+}
 
+// preparedWrite wraps a writer transaction; queries not prepared yet run unprepared and are
+// noted in missing, for prepareMissing once the transaction is over.
+func (c *InputCache) preparedWrite(tx *sql.Tx, missing *[]string) preparedTx {
+	return preparedTx{tx: tx, pool: c.db.write, stmts: &c.writeStmts, missing: missing}
+}
+
+// prepareMissing prepares on the writer the queries a write transaction ran unprepared.
+func (c *InputCache) prepareMissing(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		if _, ok := c.writeStmts.Load(q); ok {
+			continue
+		}
+		if st, err := c.db.write.PrepareContext(ctx, q); err == nil {
+			if _, loaded := c.writeStmts.LoadOrStore(q, st); loaded {
+				st.Close()
+			}
+		} // on error the query simply keeps running unprepared
+	}
+}
+
+// stmt returns the transaction's prepared statement for query, or nil to run it unprepared.
 func (p preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := p.c.stmts.Load(query); ok {
+	if st, ok := p.stmts.Load(query); ok {
 		return p.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
-	st, err := p.c.db.read.PrepareContext(ctx, query)
+	if p.missing != nil {
+		*p.missing = append(*p.missing, query)
+		return nil, nil
+	}
+	st, err := p.pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if old, loaded := p.c.stmts.LoadOrStore(query, st); loaded {
+	if old, loaded := p.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = old.(*sql.Stmt)
 	}
@@ -128,14 +163,29 @@ func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any)
 	if err != nil {
 		return nil, err
 	}
+	if st == nil {
+		return p.tx.QueryContext(ctx, query, args...)
+	}
 	return st.QueryContext(ctx, args...)
+}
+
+// ExecContext runs a prepared statement in the transaction.
+func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return p.tx.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // QueryRowContext runs a prepared single-row query in the transaction.
 func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := p.stmt(ctx, query)
-	if err != nil {
-		return p.tx.QueryRowContext(ctx, query, args...) // reports the same error on Scan
+	if err != nil || st == nil {
+		return p.tx.QueryRowContext(ctx, query, args...) // on error, Scan reports it again
 	}
 	return st.QueryRowContext(ctx, args...)
 }

@@ -196,7 +196,7 @@ func (f *Finder) run(ctx context.Context, ids []int64) (Summary, error) {
 		if saveErr != nil {
 			continue // keep draining so the workers can finish
 		}
-		stale, err := f.db.SaveComputations(ctx, batch)
+		stale, err := cache.SaveComputations(ctx, batch)
 		if err != nil {
 			saveErr = err
 			cancel()
