@@ -10,12 +10,10 @@ import (
 // lookaheadBatch is how many parsed packages go to one reader-pool lookup.
 const lookaheadBatch = 4096
 
-// lookahead resolves the ids of the parsed packages while the index is still being
-// decompressed and parsed: known ones on the store's reader pool, new ones inserted in small
-// write transactions of their own (package rows are a shared dictionary, never changed or
-// deleted). The mirror's write transaction that follows then only stores its package set. On
-// a 63,000-package index this moves the lookups and, on a cold database, the inserts into the
-// time xz decoding takes anyway.
+// lookahead resolves the ids of already known packages on the store's reader pool while the
+// index is still being decompressed and parsed, so that the write transaction that follows
+// holds the writer only to insert what is new. On a 63,000-package index this moves ~0.5 s of
+// lookups off the writer and into the time xz decoding takes anyway.
 type lookahead struct {
 	ch   chan []store.PackageKey
 	done chan struct{}
@@ -34,10 +32,6 @@ func newLookahead(ctx context.Context, db *store.DB) *lookahead {
 			}
 			ids, err := db.KnownPackageIDs(ctx, keys)
 			if err != nil {
-				l.err = err
-				continue
-			}
-			if err := ensureMissing(ctx, db, keys, ids); err != nil {
 				l.err = err
 				continue
 			}
@@ -71,27 +65,4 @@ func (l *lookahead) wait() []int64 {
 		return nil
 	}
 	return l.ids
-}
-
-// ensureMissing creates the packages whose ids[i] is 0 and fills their ids in.
-func ensureMissing(ctx context.Context, db *store.DB, keys []store.PackageKey, ids []int64) error {
-	var missing []store.PackageKey
-	var at []int
-	for i, id := range ids {
-		if id == 0 {
-			missing = append(missing, keys[i])
-			at = append(at, i)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	created, err := db.EnsurePackageIDs(ctx, missing)
-	if err != nil {
-		return err
-	}
-	for j, i := range at {
-		ids[i] = created[j]
-	}
-	return nil
 }

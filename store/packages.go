@@ -31,23 +31,6 @@ func (db *DB) KnownPackageIDs(ctx context.Context, keys []PackageKey) ([]int64, 
 	return ids, nil
 }
 
-// EnsurePackageIDs resolves keys to package row ids, inserting the rows that do not exist yet,
-// in a write transaction of its own. Package rows are never changed or deleted, so mirror
-// refresh can create them batch by batch while an index is still being decompressed, and the
-// mirror's own transaction afterwards only writes its package set.
-func (db *DB) EnsurePackageIDs(ctx context.Context, keys []PackageKey) ([]int64, error) {
-	var ids []int64
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		ids, err = resolvePackageIDs(ctx, tx, keys, nil)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create packages: %w", err)
-	}
-	return ids, nil
-}
-
 // resolvePackageIDs is packageIDs with optional hints: a non-zero hints[i] is taken as keys[i]'s
 // id without looking it up. That is safe because packages rows are never changed or deleted,
 // so an id read on the reader pool earlier is still right inside this write transaction.
