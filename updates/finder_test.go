@@ -165,3 +165,43 @@ func TestFinderCancelled(t *testing.T) {
 		t.Error("cancelled run: got nil error, want the cancellation")
 	}
 }
+
+// TestFinderRebootPerHost: two hosts share a computation but run different kernels; the
+// kernel check is made per host, and a client's own "reboot required" is kept.
+func TestFinderRebootPerHost(t *testing.T) {
+	e := newFinderEnv(t)
+	ctx := context.Background()
+	pkgs := debKeys("bash amd64 5.2.15-2", "linux-image-6.1.0-40-amd64 amd64 6.1.150-1",
+		"linux-image-6.1.0-43-amd64 amd64 6.1.162-1")
+	for _, h := range []struct {
+		name, kernel string
+		client, want bool
+	}{
+		{"old-kernel", "6.1.0-40-amd64", false, true},
+		{"new-kernel", "6.1.0-43-amd64", false, false},
+		{"client-says", "6.1.0-43-amd64", true, true},
+	} {
+		id, err := e.db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: h.name, OS: "Debian 12", Arch: "x86_64",
+			Kernel: h.kernel, Reboot: h.client, Packages: pkgs, Received: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.f.FindForHost(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		host, err := e.db.HostByName(ctx, h.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host.RebootRequired != h.want {
+			t.Errorf("%s: got reboot required %t, want %t", h.name, host.RebootRequired, h.want)
+		}
+	}
+	if left, err := e.db.UncheckedReboots(ctx, nil); err != nil || len(left) != 3 {
+		// The finder env's own three hosts were never checked; ours were.
+		t.Errorf("got %d unchecked hosts (%v), want the env's 3", len(left), err)
+	}
+	if sum, err := e.f.FindDirty(ctx); err != nil || sum.Reboots != 3 {
+		t.Errorf("FindDirty: got %+v, %v; want the remaining 3 hosts checked", sum, err)
+	}
+}
