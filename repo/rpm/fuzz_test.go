@@ -26,27 +26,6 @@ func seeds(f *testing.F, part string) {
 	}
 }
 
-func FuzzParseRepomd(f *testing.F) {
-	seeds(f, "repomd")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if m, err := ParseRepomd(bytes.NewReader(data)); err == nil && len(m.Data) == 0 {
-			t.Fatal("got a repomd without data and no error")
-		}
-	})
-}
-
-func FuzzParsePrimary(f *testing.F) {
-	seeds(f, "primary")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ParsePrimary(bytes.NewReader(data), func(p Package) error {
-			if p.Name == "" || p.Version == "" {
-				t.Fatalf("got package %+v without name or version", p)
-			}
-			return nil
-		})
-	})
-}
-
 func FuzzParseUpdateinfo(f *testing.F) {
 	seeds(f, "updateinfo")
 	f.Fuzz(func(t *testing.T, data []byte) {
