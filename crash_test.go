@@ -102,7 +102,9 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) {
 	select {
 	case <-p.done:
 	case <-time.After(60 * time.Second):
-		t.Fatalf("server did not exit after %v\n%s", sig, p.logs.String())
+		p.cmd.Process.Signal(syscall.SIGQUIT) // the Go runtime prints every goroutine's stack
+		<-p.done
+		t.Fatalf("server did not exit within 60 s of %v; goroutines:\n%s", sig, p.logs.String())
 	}
 }
 
@@ -133,10 +135,10 @@ func (u protocol1Upload) request(base, host string) *http.Request {
 	return req
 }
 
-// changingMirror serves a Debian Packages index (no Release) whose versions change on every
-// fetch, so each scheduled refresh replaces every mirror's package list: a kill can land in the
-// middle of that write.
-func changingMirror(packages int) *httptest.Server {
+// changingMirror serves a Debian Packages index (no Release) of packages entries whose first
+// changed entries get new versions on every fetch, so each scheduled refresh replaces every
+// mirror's package list: a kill can land in the middle of that write.
+func changingMirror(packages, changed int) *httptest.Server {
 	var gen atomic.Int64
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasSuffix(r.URL.Path, "/Packages") {
@@ -146,7 +148,11 @@ func changingMirror(packages int) *httptest.Server {
 		g := gen.Add(1)
 		bw := bufio.NewWriter(w)
 		for i := range packages {
-			fmt.Fprintf(bw, "Package: pkg%d\nVersion: 1.%d-%d\nArchitecture: amd64\nFilename: pool/p/pkg%d.deb\nSize: 100\n\n", i, g, i%7, i)
+			v := int64(0)
+			if i < changed {
+				v = g
+			}
+			fmt.Fprintf(bw, "Package: pkg%d\nVersion: 1.%d-%d\nArchitecture: amd64\nFilename: pool/p/pkg%d.deb\nSize: 100\n\n", i, v, i%7, i)
 		}
 		bw.Flush()
 	}))
@@ -159,7 +165,7 @@ func changingMirror(packages int) *httptest.Server {
 func TestCrashSafety(t *testing.T) {
 	cycles, uploads := envInt("PATCHWARD_CRASH_CYCLES", 3), envInt("PATCHWARD_CRASH_UPLOADS", 50)
 	bin := buildBinary(t)
-	mirror := changingMirror(1500)
+	mirror := changingMirror(1500, 1500)
 	defer mirror.Close()
 	up := loadProtocol1(t, mirror.URL)
 	data := t.TempDir()
