@@ -99,33 +99,32 @@ func (db *DB) VerifyAPIKey(ctx context.Context, kind, presented string) (APIKey,
 	if !ok || prefix == "" || secret == "" {
 		return APIKey{}, ErrNotFound
 	}
+	// The check reads on the reader pool; last_used is written at most once a minute, so a busy
+	// API client neither queues behind the single writer nor invalidates caches keyed on
+	// SQLite's data_version with every request.
 	var k APIKey
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		var hash []byte
-		var lastUsed, revoked sql.NullTime
-		err := tx.QueryRowContext(ctx, `SELECT id, name, kind, prefix, hash, role, created, last_used, revoked
-			FROM api_keys WHERE prefix = ? AND kind = ?`, prefix, kind).
-			Scan(&k.ID, &k.Name, &k.Kind, &k.Prefix, &hash, &k.Role, &k.Created, &lastUsed, &revoked)
-		if errors.Is(err, sql.ErrNoRows) {
-			// Hash anyway so that an unknown prefix costs the same as a wrong secret.
-			subtle.ConstantTimeCompare(hashAPISecret(secret), make([]byte, sha256.Size))
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare(hashAPISecret(secret), hash) != 1 || revoked.Valid {
-			return ErrNotFound
-		}
-		k.LastUsed = db.Now()
-		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET last_used = ? WHERE id = ?`, k.LastUsed, k.ID)
-		return err
-	})
+	var hash []byte
+	var lastUsed, revoked sql.NullTime
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, kind, prefix, hash, role, created, last_used, revoked
+		FROM api_keys WHERE prefix = ? AND kind = ?`, prefix, kind).
+		Scan(&k.ID, &k.Name, &k.Kind, &k.Prefix, &hash, &k.Role, &k.Created, &lastUsed, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Hash anyway so that an unknown prefix costs the same as a wrong secret.
+		subtle.ConstantTimeCompare(hashAPISecret(secret), make([]byte, sha256.Size))
+		return APIKey{}, ErrNotFound
+	}
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return APIKey{}, ErrNotFound
-		}
 		return APIKey{}, fmt.Errorf("verify api key: %w", err)
+	}
+	if subtle.ConstantTimeCompare(hashAPISecret(secret), hash) != 1 || revoked.Valid {
+		return APIKey{}, ErrNotFound
+	}
+	k.LastUsed = lastUsed.Time
+	if now := db.Now(); now.Sub(k.LastUsed) >= time.Minute {
+		k.LastUsed = now
+		if _, err := db.write.ExecContext(ctx, `UPDATE api_keys SET last_used = ? WHERE id = ?`, now, k.ID); err != nil {
+			return APIKey{}, fmt.Errorf("verify api key: stamp last use: %w", err)
+		}
 	}
 	return k, nil
 }
