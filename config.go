@@ -59,6 +59,7 @@ type ScheduleConfig struct {
 	Refresh     string `koanf:"refresh"`
 	FindUpdates string `koanf:"find_updates"`
 	Cleanup     string `koanf:"cleanup"`
+	History     string `koanf:"history"` // dashboard chart: hosts with pending security updates
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -74,6 +75,7 @@ func defaultConfig() map[string]any {
 		"schedule.refresh":            "0 4 * * *",
 		"schedule.find_updates":       "@every 15m",
 		"schedule.cleanup":            "30 5 * * *",
+		"schedule.history":            "@every 1h",
 		"ingest.allowed_networks":     ingest.DefaultAllowedNetworks,
 		"ingest.require_patchman_key": false,
 		"ingest.max_body_bytes":       int64(ingest.DefaultMaxBodyBytes),
@@ -168,7 +170,7 @@ func (c Config) validate() error {
 	}
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	for name, spec := range map[string]string{"process": c.Schedule.Process, "refresh": c.Schedule.Refresh,
-		"find_updates": c.Schedule.FindUpdates, "cleanup": c.Schedule.Cleanup} {
+		"find_updates": c.Schedule.FindUpdates, "cleanup": c.Schedule.Cleanup, "history": c.Schedule.History} {
 		if spec == "" {
 			continue
 		}

@@ -101,6 +101,7 @@ func (a *app) startCron(ctx context.Context) *cron.Cron {
 		{"refresh", a.cfg.Schedule.Refresh, func(ctx context.Context) error { _, err := a.refresh(ctx, repo.Request{}); return err }},
 		{"find_updates", a.cfg.Schedule.FindUpdates, a.findUpdates},
 		{"cleanup", a.cfg.Schedule.Cleanup, a.cleanup},
+		{"history", a.cfg.Schedule.History, a.db.RecordSecurityHistory},
 	}
 	for _, j := range jobs {
 		if j.spec == "" {
@@ -207,14 +208,18 @@ func (a *app) serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
+	// Jobs and the processor stop at their next safe point: the report in hand is finished, a
+	// refresh drops the mirror it was writing (one transaction per mirror). Without this a
+	// scheduled job would hold the shutdown until it had done all its work.
+	cancel()
 	shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
 	defer done()
+	// Requests run on a context that the cancel above does not reach: Shutdown lets them finish.
 	shutErr := srv.Shutdown(shutCtx)
 	if metricsSrv != nil {
 		shutErr = errors.Join(shutErr, metricsSrv.Shutdown(shutCtx))
 	}
 	<-c.Stop().Done()
-	cancel()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
