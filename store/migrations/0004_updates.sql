@@ -114,7 +114,7 @@ CREATE TRIGGER mirror_modules_delete AFTER DELETE ON mirror_modules BEGIN
 END;
 -- An erratum's type decides security; a change of type or of its fixed packages must reach the
 -- mirrors listing it.
-CREATE TRIGGER errata_type_update AFTER UPDATE OF type ON errata BEGIN
+CREATE TRIGGER errata_type_update AFTER UPDATE OF type ON errata WHEN OLD.type IS NOT NEW.type BEGIN
     UPDATE mirrors SET content_generation = content_generation + 1
     WHERE id IN (SELECT mirror_id FROM mirror_errata WHERE erratum_id = NEW.id);
 END;
