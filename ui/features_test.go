@@ -251,7 +251,7 @@ func TestAPIKeysAndRoles(t *testing.T) {
 		t.Errorf("viewer key patching a repo: got %d, want 403", code)
 	}
 	code, body = apiDo(t, env, http.MethodPatch, "/api/v1/repos/1", opKey, `{"security":true}`)
-	if code != http.StatusOK || body["Security"] != true {
+	if code != http.StatusOK || body["security"] != true {
 		t.Errorf("operator key: got %d %v, want 200 and security on", code, body)
 	}
 	assertAudit(t, env, "repo.security")

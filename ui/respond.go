@@ -51,9 +51,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.serverError(w, r, err)
 }
 
-// apiJSON writes v as the JSON answer.
+// apiJSON writes v as the JSON answer, with snake_case field names (see apiValue).
 func (s *server) apiJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.MarshalIndent(v, "", "  ")
+	body, err := json.MarshalIndent(apiValue(v), "", "  ")
 	if err != nil {
 		s.log.Error("encode api answer", "err", err)
 		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
