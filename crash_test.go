@@ -78,7 +78,7 @@ func startProc(t *testing.T, bin, data string, env ...string) *proc {
 			<-p.done
 		}
 	})
-	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	re := regexp.MustCompile(`msg="patchward listening" url=(http://127\.0\.0\.1:\d+)`)
 	waitFor(t, "server to listen", func() bool {
 		select {
 		case err := <-p.done:
@@ -295,7 +295,7 @@ func serveInProcess(t *testing.T, data string, environ ...string) (string, *sync
 		return runErr
 	}
 	t.Cleanup(func() { stop() })
-	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	re := regexp.MustCompile(`msg="patchward listening" url=(http://127\.0\.0\.1:\d+)`)
 	var base string
 	waitFor(t, "server to listen", func() bool {
 		select {
