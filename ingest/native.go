@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"patchward/store"
@@ -32,6 +33,9 @@ type NativeReport struct {
 	Modules        []NativeModule    `json:"modules,omitempty"` // null/absent keeps the host's modules
 	Updates        []NativeUpdate    `json:"updates,omitempty"` // client-computed updates; null/absent keeps
 	Agent          string            `json:"agent,omitempty"`   // e.g. "patchward-agent/0.1"
+	// Held names packages on hold (dpkg hold, dnf versionlock, pacman IgnorePkg), in addition to
+	// packages marked "held" one by one; absent means the agent cannot tell.
+	Held []string `json:"held,omitempty"`
 }
 
 // NativePackage is one installed package.
@@ -42,6 +46,7 @@ type NativePackage struct {
 	Epoch   string `json:"epoch,omitempty"`
 	Version string `json:"version"`
 	Release string `json:"release,omitempty"`
+	Held    bool   `json:"held,omitempty"` // on hold: reported, never counted as a pending update
 }
 
 // NativeRepo is one enabled repository.
@@ -92,6 +97,9 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 		Reboot:   in.RebootRequired,
 		Agent:    strings.TrimSpace(in.Agent),
 	}
+	if len(in.OSRelease) > 0 {
+		r.OSRelease = in.OSRelease
+	}
 	if r.OS == "" {
 		r.OS = osFromRelease(in.OSRelease)
 	}
@@ -105,10 +113,19 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 	if in.Packages != nil {
 		r.Packages = make([]store.PackageKey, 0, len(in.Packages))
 	}
+	held := map[string]bool{}
+	for _, name := range in.Held {
+		if name = strings.TrimSpace(name); name != "" {
+			held[name] = true
+		}
+	}
 	for i, p := range in.Packages {
-		k := store.PackageKey(p)
+		k := store.PackageKey{Type: p.Type, Name: p.Name, Arch: p.Arch, Epoch: p.Epoch, Version: p.Version, Release: p.Release}
 		if !normalizePackage(&k) {
 			continue
+		}
+		if p.Held {
+			held[k.Name] = true
 		}
 		if msg := checkPackage(k); msg != "" {
 			return r, nil, &ParseError{Field: "packages", Msg: fmt.Sprintf("item %d: %s", i, msg)}
@@ -146,6 +163,13 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 			ups.add(store.ClientUpdate(u))
 		}
 		r.Updates = ups.list
+	}
+	if in.Held != nil || len(held) > 0 {
+		r.Held = make([]string, 0, len(held))
+		for name := range held {
+			r.Held = append(r.Held, name)
+		}
+		slices.Sort(r.Held)
 	}
 	return r, warn, nil
 }

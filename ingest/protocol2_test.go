@@ -119,7 +119,9 @@ func TestProtocol2Errors(t *testing.T) {
 func TestNative(t *testing.T) {
 	body := `{"version": 1, "hostname": "N1.example.org", "os_release": {"pretty_name": "Debian GNU/Linux 13 (trixie)"},
 		"kernel": "6.12.73+deb13-amd64", "arch": "x86_64", "tags": ["a", "A"], "reboot_required": true,
-		"packages": [{"type":"deb","name":"bash","arch":"amd64","version":"5.2.37","release":"2+b5"}],
+		"packages": [{"type":"deb","name":"bash","arch":"amd64","version":"5.2.37","release":"2+b5"},
+			{"type":"deb","name":"linux-image-amd64","arch":"amd64","version":"6.12.73","release":"1","held":true}],
+		"held": ["bash", "linux-image-amd64"],
 		"repos": [], "updates": [{"name":"bash","arch":"amd64","version":"5.2.37-3","security":true}], "agent": "patchward-agent/0.1"}`
 	r, _, err := ParseNative([]byte(body))
 	if err != nil {
@@ -127,10 +129,13 @@ func TestNative(t *testing.T) {
 	}
 	want := store.HostReport{Hostname: "n1.example.org", OS: "Debian GNU/Linux 13 (trixie)", Kernel: "6.12.73+deb13-amd64",
 		Arch: "x86_64", Tags: []string{"a"}, Reboot: true,
-		Packages: []store.PackageKey{{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2.37", Release: "2+b5"}},
-		Repos:    []store.ReportedRepo{},
-		Updates:  []store.ClientUpdate{{Name: "bash", Arch: "amd64", Version: "5.2.37-3", Security: true}},
-		Agent:    "patchward-agent/0.1"}
+		Packages: []store.PackageKey{{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2.37", Release: "2+b5"},
+			{Type: "deb", Name: "linux-image-amd64", Arch: "amd64", Version: "6.12.73", Release: "1"}},
+		Held:      []string{"bash", "linux-image-amd64"},
+		OSRelease: map[string]string{"pretty_name": "Debian GNU/Linux 13 (trixie)"},
+		Repos:     []store.ReportedRepo{},
+		Updates:   []store.ClientUpdate{{Name: "bash", Arch: "amd64", Version: "5.2.37-3", Security: true}},
+		Agent:     "patchward-agent/0.1"}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
