@@ -211,13 +211,6 @@ func (db *DB) updateRepoFlag(ctx context.Context, repoID int64, update string, v
 		} else if n == 0 {
 			return ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE computations SET dirty = 1
-			WHERE dirty = 0 AND (repo_set_id IN (SELECT set_id FROM repo_set_members WHERE repo_id = ?)
-			OR (mode = 'group' AND os_group_id IN (SELECT os_group_id FROM os_group_repos WHERE repo_id = ?)))`,
-			repoID, repoID)
-		if err != nil {
-			return fmt.Errorf("mark computations dirty: %w", err)
-		}
-		return nil
+		return markRepoDirty(ctx, tx, repoID)
 	})
 }

@@ -119,10 +119,12 @@ func (db *DB) SaveMirrorPackages(ctx context.Context, mirrorID int64, pkgs []Pac
 }
 
 // markRepoDirty flags for recomputation every computation that can see repoID: through its
-// repo set, or (mode 'group') through its OS group's repos.
+// repo set, or (mode 'group') through its OS group's repos. Rows already dirty are set again on
+// purpose: the generation trigger then records that a computation running right now read
+// stale input, so its result does not clear the flag.
 func markRepoDirty(ctx context.Context, tx *sql.Tx, repoID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE computations SET dirty = 1
-		WHERE dirty = 0 AND (
+		WHERE (
 			repo_set_id IN (SELECT set_id FROM repo_set_members WHERE repo_id = ?)
 			OR (mode = 'group' AND os_group_id IN (SELECT os_group_id FROM os_group_repos WHERE repo_id = ?)))`,
 		repoID, repoID)
