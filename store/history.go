@@ -23,18 +23,18 @@ func (db *DB) RecordSecurityHistory(ctx context.Context) error {
 	now := db.Now()
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO security_history (day, hosts, security_hosts, security_updates)
-			SELECT ?, count(*), COALESCE(sum(c.security_count > 0), 0), COALESCE(sum(c.security_count), 0)
+			SELECT ?, count(*), COALESCE(sum(`+securityCountSQL+` > 0), 0), COALESCE(sum(`+securityCountSQL+`), 0)
 			FROM hosts h LEFT JOIN computations c ON c.id = h.computation_id
 			ON CONFLICT (day) DO UPDATE SET hosts = excluded.hosts, security_hosts = excluded.security_hosts,
 				security_updates = excluded.security_updates`, now.Format(time.DateOnly)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM host_security_since WHERE host_id NOT IN
-			(SELECT h.id FROM hosts h JOIN computations c ON c.id = h.computation_id WHERE c.security_count > 0)`); err != nil {
+			(SELECT h.id FROM hosts h JOIN computations c ON c.id = h.computation_id WHERE `+securityCountSQL+` > 0)`); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO host_security_since (host_id, since)
-			SELECT h.id, ? FROM hosts h JOIN computations c ON c.id = h.computation_id WHERE c.security_count > 0
+			SELECT h.id, ? FROM hosts h JOIN computations c ON c.id = h.computation_id WHERE `+securityCountSQL+` > 0
 			ON CONFLICT DO NOTHING`, now)
 		return err
 	})

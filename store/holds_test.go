@@ -100,6 +100,24 @@ func TestHoldsAndCounts(t *testing.T) {
 			t.Errorf("host %d: got counts %+v, %v; want %+v", tt.host, got, err, tt.want)
 		}
 	}
+	// The host list, its filter and the dashboard count pending updates without the held ones.
+	hosts, _, err := db.Hosts(ctx, HostFilter{Sort: "name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hs := range hosts {
+		want := map[int64][2]int{h: {0, 1}, free: {1, 1}}[hs.ID]
+		if hs.SecurityUpdates != want[0] || hs.BugfixUpdates != want[1] {
+			t.Errorf("host list %s: got %d security %d bugfix, want %v", hs.Hostname, hs.SecurityUpdates, hs.BugfixUpdates, want)
+		}
+	}
+	yes := true
+	if sec, n, err := db.Hosts(ctx, HostFilter{HasSecurity: &yes}); err != nil || n != 1 || sec[0].ID != free {
+		t.Errorf("has-security filter: got %v (%d), %v; want only the host without holds", sec, n, err)
+	}
+	if d, err := db.Dashboard(ctx, now.Add(-time.Hour)); err != nil || d.Security.Count != 1 {
+		t.Errorf("dashboard hosts with security updates: got %+v, %v; want 1", d.Security, err)
+	}
 	// A report without holds information (nil) keeps them; an empty list clears them.
 	*now = now.Add(time.Minute)
 	held.Held = nil

@@ -50,6 +50,19 @@ type HostFilter struct {
 	Offset      int
 }
 
+// heldCountSQL counts the updates of host h (with computation c) that are for packages on
+// hold: they are shown as held, never counted as pending. For a host without holds it is one
+// index probe of host_holds.
+const heldCountSQL = `(SELECT count(*) FROM host_holds hh JOIN packages p ON p.name = hh.name
+	JOIN computed_updates cu ON cu.computation_id = h.computation_id AND cu.old_package_id = p.id
+	WHERE hh.host_id = h.id AND cu.security = %d)`
+
+// securityCountSQL and bugfixCountSQL are host h's pending update counts.
+var (
+	securityCountSQL = "(COALESCE(c.security_count, 0) - " + fmt.Sprintf(heldCountSQL, 1) + ")"
+	bugfixCountSQL   = "(COALESCE(c.bugfix_count, 0) - " + fmt.Sprintf(heldCountSQL, 0) + ")"
+)
+
 // hostSorts maps a sort key to its ORDER BY expression. The hostname tie-breaker keeps paging
 // stable when many hosts share a value.
 var hostSorts = map[string]string{
@@ -57,8 +70,8 @@ var hostSorts = map[string]string{
 	"os":       "COALESCE(ov.name, '')",
 	"kernel":   "h.kernel",
 	"arch":     "h.arch",
-	"security": "COALESCE(c.security_count, 0)",
-	"bugfix":   "COALESCE(c.bugfix_count, 0)",
+	"security": securityCountSQL,
+	"bugfix":   bugfixCountSQL,
 	"packages": "COALESCE(ps.count, 0)",
 	"report":   "COALESCE(h.last_report, '')",
 	"reboot":   "h.reboot_required",
@@ -81,9 +94,9 @@ const hostSummaryFrom = ` FROM hosts h
 	LEFT JOIN computations c ON c.id = h.computation_id`
 
 // char(31) (unit separator) cannot occur in a tag, so it splits group_concat safely.
-const hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
+var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
 	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
-	COALESCE(c.security_count, 0), COALESCE(c.bugfix_count, 0), c.computed, COALESCE(c.dirty, 0),
+	` + securityCountSQL + `, ` + bugfixCountSQL + `, c.computed, COALESCE(c.dirty, 0),
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
 		WHERE host_id = h.id ORDER BY tag) t), '')`
 
@@ -131,9 +144,9 @@ func (f HostFilter) where() (string, []any) {
 	}
 	if f.HasSecurity != nil {
 		if *f.HasSecurity {
-			conds = append(conds, `COALESCE(c.security_count, 0) > 0`)
+			conds = append(conds, securityCountSQL+` > 0`)
 		} else {
-			conds = append(conds, `COALESCE(c.security_count, 0) = 0`)
+			conds = append(conds, securityCountSQL+` = 0`)
 		}
 	}
 	if f.Domain != "" {

@@ -72,12 +72,12 @@ func (db *DB) DashboardWith(ctx context.Context, o DashboardOptions) (Dashboard,
 		q    string // selects id, name, detail, at
 		args []any
 	}{
-		{&d.Security, `SELECT h.id, h.hostname, c.security_count || ' security', h.last_report
+		{&d.Security, `SELECT h.id, h.hostname, ` + securityCountSQL + ` || ' security', h.last_report
 			FROM hosts h JOIN computations c ON c.id = h.computation_id
-			WHERE c.security_count > 0 ORDER BY c.security_count DESC, h.hostname`, nil},
-		{&d.BugfixOnly, `SELECT h.id, h.hostname, c.bugfix_count || ' bugfix', h.last_report
+			WHERE ` + securityCountSQL + ` > 0 ORDER BY ` + securityCountSQL + ` DESC, h.hostname`, nil},
+		{&d.BugfixOnly, `SELECT h.id, h.hostname, ` + bugfixCountSQL + ` || ' bugfix', h.last_report
 			FROM hosts h JOIN computations c ON c.id = h.computation_id
-			WHERE c.security_count = 0 AND c.bugfix_count > 0 ORDER BY c.bugfix_count DESC, h.hostname`, nil},
+			WHERE ` + securityCountSQL + ` = 0 AND ` + bugfixCountSQL + ` > 0 ORDER BY ` + bugfixCountSQL + ` DESC, h.hostname`, nil},
 		{&d.Reboot, `SELECT id, hostname, kernel, last_report FROM hosts
 			WHERE reboot_required = 1 ORDER BY hostname`, nil},
 		{&d.Stale, `SELECT id, hostname, '', last_report FROM hosts
@@ -99,9 +99,9 @@ func (db *DB) DashboardWith(ctx context.Context, o DashboardOptions) (Dashboard,
 			WHERE enabled = 0 ORDER BY url`, nil},
 		{&d.StaleMirrors, `SELECT repo_id, url, 'last refreshed', last_success FROM mirrors
 			WHERE enabled = 1 AND last_success < ? ORDER BY last_success, url`, []any{o.MirrorStaleBefore.UTC()}},
-		{&d.LongSecurity, `SELECT h.id, h.hostname, c.security_count || ' security', s.since
+		{&d.LongSecurity, `SELECT h.id, h.hostname, ` + securityCountSQL + ` || ' security', s.since
 			FROM host_security_since s JOIN hosts h ON h.id = s.host_id JOIN computations c ON c.id = h.computation_id
-			WHERE s.since < ? AND c.security_count > 0 ORDER BY s.since, h.hostname`, []any{o.SecurityBefore.UTC()}},
+			WHERE s.since < ? AND ` + securityCountSQL + ` > 0 ORDER BY s.since, h.hostname`, []any{o.SecurityBefore.UTC()}},
 		{&d.NoMirrors, `SELECT r.id, r.name, r.type, r.created FROM repos r
 			WHERE NOT EXISTS (SELECT 1 FROM mirrors m WHERE m.repo_id = r.id) ORDER BY r.name`, nil},
 	}
