@@ -219,7 +219,9 @@ func TestCrashSafety(t *testing.T) {
 	// process what is left with the CLI.
 	p := startProc(t, bin, data)
 	p.stop(t, syscall.SIGTERM)
-	out, err := exec.Command(bin, "process", "--data", data).CombinedOutput()
+	proc := exec.Command(bin, "process", "--data", data)
+	proc.Env = []string{"PATH=" + os.Getenv("PATH")} // not this test's PATCHWARD_CRASH_* settings
+	out, err := proc.CombinedOutput()
 	if err != nil {
 		t.Fatalf("process: %v\n%s", err, out)
 	}
