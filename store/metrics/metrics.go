@@ -66,6 +66,11 @@ var (
 		Help:    "Duration of a whole refresh run.",
 		Buckets: jobBuckets,
 	})
+	mirrorSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "patchward_mirror_refresh_seconds",
+		Help:    "Time to refresh one mirror (fetch, parse, store), by repository type (deb, rpm, arch, ...).",
+		Buckets: jobBuckets,
+	}, []string{"type"})
 	updateComputations = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "patchward_update_computations_total",
 		Help: "Distinct host states (computations) whose updates were found.",
@@ -92,7 +97,7 @@ var (
 
 func init() {
 	registry.MustRegister(reportsReceived, intakeSeconds, reportsProcessed, processSeconds,
-		mirrorsRefreshed, refreshSeconds, updateComputations, findUpdatesSeconds, jobRuns,
+		mirrorsRefreshed, refreshSeconds, mirrorSeconds, updateComputations, findUpdatesSeconds, jobRuns,
 		httpRequests, httpSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
@@ -118,6 +123,13 @@ func ObserveRefresh(changed, unchanged, failed int, d time.Duration) {
 	mirrorsRefreshed.WithLabelValues("unchanged").Add(float64(unchanged))
 	mirrorsRefreshed.WithLabelValues("failed").Add(float64(failed))
 	refreshSeconds.Observe(d.Seconds())
+}
+
+// ObserveMirror records how long one mirror's refresh took; repoType is a repository type
+// (deb, rpm, arch, apk, gentoo), never a URL, to keep the label set small. Outcomes are counted
+// per run by ObserveRefresh.
+func ObserveMirror(repoType string, d time.Duration) {
+	mirrorSeconds.WithLabelValues(repoType).Observe(d.Seconds())
 }
 
 // ObserveFindUpdates records one update-finding run: how many computations it recomputed and

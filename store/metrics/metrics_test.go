@@ -110,6 +110,7 @@ func TestRecorders(t *testing.T) {
 	ObserveRefresh(2, 3, 1, time.Second)
 	ObserveFindUpdates(4, time.Second)
 	JobRun("refresh", nil)
+	ObserveMirror("deb", time.Second)
 	after, err := Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +120,7 @@ func TestRecorders(t *testing.T) {
 		"patchward_reports_processed_total": 1, "patchward_report_process_seconds": 1,
 		"patchward_mirrors_refreshed_total": 6, "patchward_refresh_seconds": 1,
 		"patchward_update_computations_total": 4, "patchward_find_updates_seconds": 1, "patchward_job_runs_total": 1,
+		"patchward_mirror_refresh_seconds": 1,
 	} {
 		if got := after[name] - before[name]; got != delta {
 			t.Errorf("%s: got +%v, want +%v", name, got, delta)
