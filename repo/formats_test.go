@@ -156,8 +156,13 @@ func TestRefreshDebFlat(t *testing.T) {
 	abs := absTestdata(t)
 	f := newFixture(t, Options{Keyrings: []KeyringRule{{Prefix: ts.URL, Files: []string{filepath.Join(abs, "deb", "fixture-keyring.gpg")}}}})
 	repoID, mirrorID := f.addMirror(t, "deb", ts.URL+"/deb/repo/flat/")
-	if s := f.refresh(t, Request{}); s.Changed != 1 {
+	s := f.refresh(t, Request{})
+	if s.Changed != 1 {
 		t.Fatalf("got %+v, want 1 changed", s)
+	}
+	// The fixture's Release is dated 2023: older than the default 14 days.
+	if !s.Results[0].Stale || s.Results[0].Freshness.Year() != 2023 {
+		t.Errorf("got stale %v freshness %v, want a stale 2023 mirror", s.Results[0].Stale, s.Results[0].Freshness)
 	}
 	if diff := cmp.Diff(sorted(wantDeb), f.packages(t, mirrorID)); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)

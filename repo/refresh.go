@@ -76,6 +76,10 @@ type MirrorResult struct {
 	Err      error
 	Disabled bool // the failure disabled the mirror
 	Took     time.Duration
+	// Freshness is the metadata's own date (Release Date, repomd revision), zero if unknown;
+	// Stale says it is older than Options.StaleAfter.
+	Freshness time.Time
+	Stale     bool
 }
 
 // Summary is the outcome of one Refresh.
@@ -199,6 +203,12 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 	}
 	res.Took = time.Since(start)
 	if err == nil {
+		res.Freshness = out.meta.Freshness
+		if r.opts.StaleAfter > 0 && !res.Freshness.IsZero() && time.Since(res.Freshness) > r.opts.StaleAfter {
+			res.Stale = true
+			r.log.Warn("mirror is stale", "mirror_id", m.ID, "url", m.URL, "freshness", res.Freshness,
+				"behind", time.Since(res.Freshness).Round(time.Hour))
+		}
 		r.log.Debug("mirror refreshed", "mirror_id", m.ID, "url", m.URL, "status", res.Status,
 			"packages", res.Packages, "took", res.Took)
 		return res
