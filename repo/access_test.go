@@ -139,8 +139,16 @@ func TestRefreshRewriteToFile(t *testing.T) {
 	if diff := cmp.Diff(sorted(wantDeb), f.packages(t, mirrorID)); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
-	if got, ok := applyRewrites([]Rewrite{{From: "http://a/debian", To: "http://b/d"}}, "http://a/debian-security/x"); ok {
-		t.Errorf("got %s, want a rule not to match past a path boundary", got)
+	rules := []Rewrite{{From: "http://a/debian", To: "file:///srv/mirror/debian"}, {From: "http://a/debian/dists/x", To: "http://b/x"}}
+	for _, tt := range []struct{ in, want string }{
+		{"http://a/debian-security/x", "http://a/debian-security/x"}, // not past a path boundary
+		{"http://a/debian/dists/y/main", "file:///srv/mirror/debian/dists/y/main"},
+		{"http://a/debian/dists/x/main", "http://b/x/main"}, // longest prefix wins
+		{"http://a/debian/../../etc/passwd", "http://a/debian/../../etc/passwd"},
+	} {
+		if got, _ := applyRewrites(sortRewrites(rules), tt.in); got != tt.want {
+			t.Errorf("rewrite %s: got %s, want %s", tt.in, got, tt.want)
+		}
 	}
 }
 

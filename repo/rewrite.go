@@ -1,6 +1,8 @@
 package repo
 
 import (
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 )
@@ -27,8 +29,26 @@ func applyRewrites(rules []Rewrite, rawURL string) (string, bool) {
 			if rest != "" && !strings.HasSuffix(r.From, "/") && !strings.HasPrefix(rest, "/") {
 				continue
 			}
-			return r.To + rest, true
+			out := r.To + rest
+			if !staysUnder(r.To, out) {
+				// "http://public/debian/../../etc" must not read outside the local copy.
+				return rawURL, false
+			}
+			return out, true
 		}
 	}
 	return rawURL, false
+}
+
+// staysUnder reports whether the rewritten URL's cleaned path is still below the rule's
+// target path (dot-segments in a client-reported URL cannot climb out of it).
+func staysUnder(to, out string) bool {
+	tu, err1 := url.Parse(to)
+	ou, err2 := url.Parse(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	base := path.Clean("/" + tu.Path)
+	p := path.Clean("/" + ou.Path)
+	return p == base || strings.HasPrefix(p, strings.TrimSuffix(base, "/")+"/")
 }
