@@ -359,6 +359,7 @@ type hostJSON struct {
 	Tags            []string     `json:"tags"`
 	LastReport      *time.Time   `json:"last_report"`
 	RebootRequired  bool         `json:"reboot_required"`
+	RebootReason    string       `json:"reboot_reason,omitempty"`
 	Packages        int          `json:"packages"`
 	SecurityUpdates int          `json:"security_updates"`
 	BugfixUpdates   int          `json:"bugfix_updates"`
@@ -372,11 +373,12 @@ type updateJSON struct {
 	Available string `json:"available"`
 	Security  bool   `json:"security"`
 	Repo      string `json:"repo"`
+	Held      bool   `json:"held"` // on hold: not counted in security_updates/bugfix_updates
 }
 
 func toHostJSON(h store.HostSummary) hostJSON {
 	j := hostJSON{Hostname: h.Hostname, Domain: h.Domain, OS: h.OS, Kernel: h.Kernel, Arch: h.Arch,
-		Tags: h.Tags, RebootRequired: h.RebootRequired, Packages: h.Packages,
+		Tags: h.Tags, RebootRequired: h.RebootRequired, RebootReason: h.RebootReason, Packages: h.Packages,
 		SecurityUpdates: h.SecurityUpdates, BugfixUpdates: h.BugfixUpdates}
 	if j.Tags == nil {
 		j.Tags = []string{}
@@ -427,7 +429,7 @@ func (a *app) cliHost(ctx context.Context, o cliOptions) error {
 	j.Updates = make([]updateJSON, len(ups))
 	for i, u := range ups {
 		j.Updates[i] = updateJSON{Name: u.Name, Arch: u.Arch, Installed: u.Installed, Available: u.Available,
-			Security: u.Security, Repo: u.Repo}
+			Security: u.Security, Repo: u.Repo, Held: u.Held}
 	}
 	if o.json {
 		if len(j.Updates) == 0 {

@@ -111,6 +111,10 @@ func TestHoldsAndCounts(t *testing.T) {
 			t.Errorf("host list %s: got %d security %d bugfix, want %v", hs.Hostname, hs.SecurityUpdates, hs.BugfixUpdates, want)
 		}
 	}
+	ups, err := db.HostUpdates(ctx, h)
+	if err != nil || len(ups) != 2 || ups[0].Name != "bash" || ups[0].Held || ups[1].Name != "openssl" || !ups[1].Held {
+		t.Errorf("host updates: got %+v, %v; want bash pending, then openssl held", ups, err)
+	}
 	yes := true
 	if sec, n, err := db.Hosts(ctx, HostFilter{HasSecurity: &yes}); err != nil || n != 1 || sec[0].ID != free {
 		t.Errorf("has-security filter: got %v (%d), %v; want only the host without holds", sec, n, err)

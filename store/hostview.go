@@ -23,7 +23,9 @@ type HostSummary struct {
 	IP              string
 	Tags            []string
 	LastReport      time.Time // zero if never
-	RebootRequired  bool
+	RebootRequired  bool      // the client said so, or our kernel check did
+	ClientReboot    bool      // the client's own flag
+	RebootReason    string    // our kernel check's reason, e.g. "running 6.1.0-26 < installed 6.1.0-28"
 	Packages        int
 	SecurityUpdates int
 	BugfixUpdates   int
@@ -97,6 +99,7 @@ const hostSummaryFrom = ` FROM hosts h
 var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
 	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
 	` + securityCountSQL + `, ` + bugfixCountSQL + `, c.computed, COALESCE(c.dirty, 0),
+	h.client_reboot, h.reboot_reason,
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
 		WHERE host_id = h.id ORDER BY tag) t), '')`
 
@@ -105,7 +108,8 @@ func scanHostSummary(sc interface{ Scan(...any) error }) (HostSummary, error) {
 	var last, computed sql.NullTime
 	var tags string
 	err := sc.Scan(&s.ID, &s.Hostname, &s.Domain, &s.OS, &s.OSGroup, &s.Kernel, &s.Arch, &s.IP, &last,
-		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty, &tags)
+		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty,
+		&s.ClientReboot, &s.RebootReason, &tags)
 	if err != nil {
 		return s, err
 	}

@@ -22,9 +22,11 @@ type HostUpdate struct {
 	RepoID    int64 // 0 when unknown or client-reported
 	Security  bool
 	Client    bool // computed by the client (Patchman -u), not by us
+	Held      bool // the package is on hold: shown, never counted as pending
 }
 
-// HostUpdates lists a host's pending updates, security first, then by name and arch.
+// HostUpdates lists a host's updates: pending ones security first, then by name and arch, and
+// updates of held packages last.
 func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, error) {
 	var out []HostUpdate
 	var psMembers []byte
@@ -51,6 +53,12 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 		return nil, fmt.Errorf("updates of host %d: %w", hostID, err)
 	}
 	slices.SortStableFunc(out, func(a, b HostUpdate) int {
+		if a.Held != b.Held {
+			if b.Held {
+				return -1
+			}
+			return 1
+		}
 		if a.Security != b.Security {
 			if a.Security {
 				return -1
@@ -65,7 +73,8 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
 	rows, err := db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type,
 		op.epoch, op.version, op.release, np.epoch, np.version, np.release,
-		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security
+		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security,
+		EXISTS (SELECT 1 FROM host_holds hh WHERE hh.host_id = h.id AND hh.name = op.name)
 		FROM hosts h
 		JOIN computed_updates cu ON cu.computation_id = h.computation_id
 		JOIN packages op ON op.id = cu.old_package_id
@@ -81,7 +90,7 @@ func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64)
 		var u HostUpdate
 		var o, n PackageKey
 		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &o.Epoch, &o.Version, &o.Release,
-			&n.Epoch, &n.Version, &n.Release, &u.Repo, &u.RepoID, &u.Security); err != nil {
+			&n.Epoch, &n.Version, &n.Release, &u.Repo, &u.RepoID, &u.Security, &u.Held); err != nil {
 			return nil, err
 		}
 		u.Installed, u.Available = o.EVR(), n.EVR()
