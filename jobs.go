@@ -139,6 +139,11 @@ func (a *app) serve(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); a.processor.Run(ctx, wake) }()
 	notify() // reports accepted before a crash or restart are picked up now
+	// Results left dirty by a crash or a CLI refresh are recomputed now, which also loads the
+	// repositories into the finder's cache so the first report after a start is not the one
+	// that pays for it.
+	wg.Add(1)
+	go func() { defer wg.Done(); a.job(ctx, "find_updates", a.findUpdates)() }()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
