@@ -81,3 +81,29 @@ func BenchmarkProcessProtocol1(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProcessFirstReport processes the captured report as the very first report of a
+// fresh server: the host, its repos and all its 741 packages are new to the database.
+func BenchmarkProcessFirstReport(b *testing.B) {
+	hr, _, err := ParseProtocol1(fixtureFields(b, "patchman-protocol1-debian12"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		db := openTestDB(b)
+		p := NewProcessor(db, nil, nil)
+		id, err := db.SaveReport(ctx, store.Report{Protocol: "1"}, hr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := p.ProcessReport(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+}
