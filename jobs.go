@@ -258,6 +258,15 @@ func (a *app) mountMetrics(mux *http.ServeMux) (*http.Server, error) {
 	if !a.cfg.Metrics.Enabled {
 		return nil, nil
 	}
+	metrics.SetPendingReports(func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := a.db.ReportCounts(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(c[store.ReportPending])
+	})
 	h := metrics.Protect(metrics.Handler(), a.cfg.Metrics)
 	if a.cfg.Metrics.Listen == "" {
 		mux.Handle("GET /metrics", h)

@@ -395,7 +395,7 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		}
 		for _, want := range []string{`patchward_reports_received_total{outcome="accepted",protocol="1"}`,
 			`patchward_reports_received_total{outcome="denied",protocol="2"}`, "patchward_report_intake_seconds_bucket",
-			"patchward_http_requests_total", "go_goroutines", "process_resident_memory_bytes"} {
+			"patchward_http_requests_total", "patchward_reports_pending ", "go_goroutines", "process_resident_memory_bytes"} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}

@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,18 @@ var (
 
 var (
 	registry = prometheus.NewRegistry()
+
+	// pendingFn is set by the server (SetPendingReports); a scrape before that reads 0.
+	pendingFn      atomic.Pointer[func() float64]
+	reportsPending = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "patchward_reports_pending",
+		Help: "Reports received and not yet processed (a growing value means processing falls behind).",
+	}, func() float64 {
+		if f := pendingFn.Load(); f != nil {
+			return (*f)()
+		}
+		return 0
+	})
 
 	reportsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "patchward_reports_received_total",
@@ -96,7 +109,7 @@ var (
 )
 
 func init() {
-	registry.MustRegister(reportsReceived, intakeSeconds, reportsProcessed, processSeconds,
+	registry.MustRegister(reportsPending, reportsReceived, intakeSeconds, reportsProcessed, processSeconds,
 		mirrorsRefreshed, refreshSeconds, mirrorSeconds, updateComputations, findUpdatesSeconds, jobRuns,
 		httpRequests, httpSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -147,6 +160,10 @@ func JobRun(job string, err error) {
 	}
 	jobRuns.WithLabelValues(job, outcome).Inc()
 }
+
+// SetPendingReports sets the function patchward_reports_pending reads at each scrape; the
+// last call wins, so a server started again in the same process (tests) replaces it.
+func SetPendingReports(fn func() float64) { pendingFn.Store(&fn) }
 
 // GaugeFunc registers a gauge whose value is read from fn at each scrape (e.g. the number of
 // pending reports). fn must be cheap and safe for concurrent use. Registering the same name
