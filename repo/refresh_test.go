@@ -418,7 +418,7 @@ func TestRefreshFailures(t *testing.T) {
 			ts.set(debDir+"/Packages", serveBytes(html))
 		}, Options{}, "no packages found", errNoPackages},
 		{"deb server error", "deb", debDir, func(t *testing.T, ts *testServer) {
-			ts.set(debDir+"/Packages.zst", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 503) })
+			ts.set(debDir+"/Packages.zst", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", http.StatusServiceUnavailable) })
 		}, Options{}, "503", nil},
 		{"deb too large", "deb", debDir, nil, Options{MaxDecompressed: 200}, "size limit", ErrTooLarge},
 		{"rpm no repomd", "rpm", rpmDir, func(t *testing.T, ts *testServer) { ts.set(rpmDir+"/repodata/repomd.xml", notFound) },

@@ -57,21 +57,12 @@ type listPage struct {
 	PageLink func(page int) string
 }
 
-func txt(s string) cell              { return cell{Text: s} }
-func link(s, href string) cell       { return cell{Text: s, Href: href} }
-func numCell(n int) cell             { return cell{Text: num(n), Class: "num"} }
-func timeCell(t time.Time) cell      { return cell{Time: t, IsTime: true} }
-func badge(s, kind string) cell      { return cell{Text: s, Badge: kind} }
-func mono(s string) cell             { return cell{Text: s, Class: "mono"} }
-func cols(labels ...string) []column { return colsWith(labels...) }
-
-func colsWith(labels ...string) []column {
-	out := make([]column, len(labels))
-	for i, l := range labels {
-		out[i] = column{Label: l}
-	}
-	return out
-}
+func txt(s string) cell         { return cell{Text: s} }
+func link(s, href string) cell  { return cell{Text: s, Href: href} }
+func numCell(n int) cell        { return cell{Text: num(n), Class: "num"} }
+func timeCell(t time.Time) cell { return cell{Time: t, IsTime: true} }
+func badge(s, kind string) cell { return cell{Text: s, Badge: kind} }
+func mono(s string) cell        { return cell{Text: s, Class: "mono"} }
 
 // pageLink returns a function building the URL of page n of path with query q.
 func pageLink(path string, q url.Values) func(int) string {
