@@ -29,8 +29,38 @@ func (db *DB) SetMirrorEnabled(ctx context.Context, mirrorID int64, enabled bool
 	return nil
 }
 
+// foldEmptyRepo makes the hosts and OS groups of repo from use repo to instead, and deletes
+// from, once its last mirror has moved away: linking two repos that are really one must not
+// leave their hosts with a repo that has nothing to offer until they report again.
+func foldEmptyRepo(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	if from == to {
+		return nil
+	}
+	var left int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mirrors WHERE repo_id = ?`, from).Scan(&left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	for _, q := range []string{
+		// A set that already has both keeps its own row for to (OR IGNORE), then loses from.
+		`UPDATE OR IGNORE repo_set_members SET repo_id = ?2 WHERE repo_id = ?1`,
+		`DELETE FROM repo_set_members WHERE repo_id = ?1`,
+		`UPDATE OR IGNORE os_group_repos SET repo_id = ?2 WHERE repo_id = ?1`,
+		`DELETE FROM os_group_repos WHERE repo_id = ?1`,
+		`DELETE FROM repos WHERE id = ?1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, from, to); err != nil {
+			return fmt.Errorf("fold repo %d into %d: %w", from, to, err)
+		}
+	}
+	return nil
+}
+
 // MoveMirror links a mirror to another repository (Patchman's "link mirrors": two repos that
-// are really one), marking dirty the computations of both repos. ErrNotFound if either is unknown.
+// are really one), marking dirty the computations of both repos. A repo left without mirrors is
+// folded into the target (foldEmptyRepo). ErrNotFound if either is unknown.
 func (db *DB) MoveMirror(ctx context.Context, mirrorID, toRepoID int64) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		var from int64
@@ -52,6 +82,9 @@ func (db *DB) MoveMirror(ctx context.Context, mirrorID, toRepoID int64) error {
 			return err
 		}
 		if err := markRepoDirty(ctx, tx, from); err != nil {
+			return err
+		}
+		if err := foldEmptyRepo(ctx, tx, from, toRepoID); err != nil {
 			return err
 		}
 		return markRepoDirty(ctx, tx, toRepoID)
