@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"patchward/repo"
 )
 
 func TestConfigPrecedence(t *testing.T) {
@@ -27,7 +29,7 @@ allowed_networks = ["10.1.0.0/16"]
 		check   func(t *testing.T, c Config)
 	}{
 		{"defaults", "", nil, nil, func(t *testing.T, c Config) {
-			if c.Data != "data" || c.Listen != "127.0.0.1:8080" || c.Repo.MaxFailures != 28 || c.Repo.Timeout != time.Minute {
+			if c.Data != "data" || c.Listen != "127.0.0.1:8080" || c.Repo.MaxFailures != 28 || c.Repo.Timeout != repo.DefaultTimeout {
 				t.Errorf("got %+v", c)
 			}
 			if len(c.Ingest.AllowedNetworks) != 7 {

@@ -77,6 +77,8 @@ Admin:
   user add NAME [--role admin|operator|viewer] [--password-stdin]
   apikey add NAME [--kind patchman|api]   create an API key (printed once)
   enroll-token add NAME | list | revoke ID  site tokens agents enroll with
+  repo import DIR              load repository metadata from removable media (air gap)
+  repo link [--apply]          link Debian mirrors that serve identical indexes
   host-token revoke HOSTNAME               make an enrolled host enroll again
   version
 
@@ -137,6 +139,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		fs.StringVar(&o.kind, "kind", "patchman", "patchman (protocol 2 uploads) or api (/api/v1)")
 		fs.StringVar(&o.role, "role", "viewer", "role of an api key")
 	case "backup", "restore":
+	case "repo link":
+		fs.BoolVar(&o.apply, "apply", false, "link every suggested pair (otherwise only list them)")
+	case "repo import":
 	case "process", "ingest", "enroll-token add", "enroll-token list", "enroll-token revoke", "host-token revoke":
 	default:
 		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
@@ -186,6 +191,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return a.cliUserAdd(ctx, o, stdin)
 	case "apikey add":
 		return a.cliAPIKeyAdd(ctx, o)
+	case "repo import":
+		return a.cliRepoImport(ctx, o)
+	case "repo link":
+		return a.cliRepoLink(ctx, o)
 	default:
 		return a.cliTokens(ctx, cmd, o)
 	}
@@ -196,14 +205,15 @@ var subcommands = map[string][]string{
 	"user":         {"add"},
 	"apikey":       {"add"},
 	"enroll-token": {"add", "list", "revoke"},
+	"repo":         {"import", "link"},
 	"host-token":   {"revoke"},
 }
 
 type cliOptions struct {
-	config, data, listen, host, role, kind string
-	force, json, quiet, passwordStdin      bool
-	repoID                                 int64
-	args                                   []string
+	config, data, listen, host, role, kind   string
+	force, json, quiet, passwordStdin, apply bool
+	repoID                                   int64
+	args                                     []string
 }
 
 // flagMap holds only the flags that were given, so they override file and environment.
@@ -552,6 +562,66 @@ func (a *app) cliAPIKeyAdd(ctx context.Context, o cliOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "created %s key %s (prefix %s); it is shown only once:\n%s\n", k.Kind, k.Name, k.Prefix, plain)
 	return nil
+}
+
+// cliRepoImport loads repository metadata carried into an air-gapped site on removable media,
+// then recomputes the updates it changed.
+func (a *app) cliRepoImport(ctx context.Context, o cliOptions) error {
+	if len(o.args) != 1 {
+		return errors.New("repo import: want exactly one directory")
+	}
+	sum, err := repo.Import(ctx, a.db, o.args[0], a.cfg.Repo, a.log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported %d mirror(s): %d changed, %d unchanged, %d failed, %d skipped, %d packages\n",
+		sum.Mirrors, sum.Changed, sum.Unchanged, sum.Failed, sum.Skipped, sum.Packages)
+	if err := a.findUpdates(ctx); err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d mirror(s) could not be imported (see 'patchward repos')", sum.Failed)
+	}
+	return nil
+}
+
+// cliRepoLink lists Debian mirrors in different repos that serve identical indexes (the same
+// repository reached by two URLs) and, with --apply, links each pair into one repo.
+func (a *app) cliRepoLink(ctx context.Context, o cliOptions) error {
+	sugg, err := a.db.SuggestMirrorLinks(ctx)
+	if err != nil {
+		return err
+	}
+	if len(sugg) == 0 {
+		fmt.Fprintln(a.stdout, "no mirrors to link: no two repos serve identical indexes")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REPO\tMIRROR\tSAME AS REPO\tMIRROR\tPACKAGES")
+	for _, s := range sugg {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\n", s.RepoID, s.MirrorURL, s.OtherRepoID, s.OtherMirrorURL, s.Packages)
+	}
+	if err := tw.Flush(); err != nil || !o.apply {
+		if err == nil {
+			fmt.Fprintln(a.stdout, "run 'patchward repo link --apply' to link them")
+		}
+		return err
+	}
+	moved := map[int64]bool{}
+	for _, s := range sugg {
+		if moved[s.OtherMirrorID] {
+			continue
+		}
+		if err := a.db.MoveMirror(ctx, s.OtherMirrorID, s.RepoID); errors.Is(err, store.ErrNotFound) {
+			continue // an earlier link of this run folded that repo away
+		} else if err != nil {
+			return err
+		}
+		moved[s.OtherMirrorID] = true
+		_ = a.db.Audit(ctx, "cli", "mirror.link", fmt.Sprintf("mirror %d into repo %d", s.OtherMirrorID, s.RepoID))
+	}
+	fmt.Fprintf(a.stdout, "linked %d mirror(s)\n", len(moved))
+	return a.findUpdates(ctx)
 }
 
 // cliTokens manages agent enrollment tokens and host tokens.

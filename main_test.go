@@ -315,6 +315,29 @@ func TestEndToEnd(t *testing.T) {
 		t.Error("rpm host: the client's reboot_required=true was lost")
 	}
 
+	// A second host reaches the same mirror by another name: after a refresh the CLI suggests
+	// linking the identical repos, and --apply links them.
+	other := bytes.ReplaceAll(body, []byte("testhost.example.org"), []byte("twin.example.org"))
+	other = bytes.ReplaceAll(other, []byte(repoSrv.URL), []byte(strings.Replace(repoSrv.URL, "127.0.0.1", "localhost", 1)))
+	req, _ = http.NewRequest(http.MethodPost, base+"/reports/upload/", bytes.NewReader(other))
+	req.Header.Set("Content-Type", hdr.Get("Content-Type"))
+	if resp := do(t, req); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("second upload: got %d, want 204", resp.StatusCode)
+	}
+	waitFor(t, "the twin host", func() bool { return strings.Contains(cli(t, data, "hosts"), "twin.example.org") })
+	cli(t, data, "refresh")
+	if out := cli(t, data, "repo", "link"); strings.Count(out, "localhost") != 3 {
+		t.Errorf("repo link: want 3 suggested pairs, got:\n%s", out)
+	}
+	cli(t, data, "repo", "link", "--apply")
+	if out := cli(t, data, "repo", "link"); !strings.Contains(out, "no mirrors to link") {
+		t.Errorf("repo link after --apply: got\n%s", out)
+	}
+	twin := hostJSONOf(t, data, "twin.example.org")
+	if len(twin.Updates) != len(want) {
+		t.Errorf("twin host after linking: got %d updates, want %d", len(twin.Updates), len(want))
+	}
+
 	// The agent, as on a monitored host: it enrolls with a site token, then reports this
 	// machine's own package database.
 	if _, err := os.Stat("/var/lib/dpkg/status"); err == nil {

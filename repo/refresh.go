@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"patchward/store"
+	"patchward/store/metrics"
 )
 
 // Refresher runs the refresh job: it fetches each enabled mirror's index, and stores the
@@ -172,6 +173,7 @@ type outcome struct {
 // refreshMirror refreshes one mirror and records the result in the store.
 func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store.Mirror, force bool) MirrorResult {
 	start := time.Now()
+	defer func() { metrics.ObserveMirror(m.RepoType, time.Since(start)) }()
 	res := MirrorResult{MirrorID: m.ID, RepoID: m.RepoID, URL: m.URL}
 	if force {
 		m.ETag, m.LastModified, m.Checksum, m.ErrataChecksum, m.ModulesChecksum = "", "", "", "", ""
