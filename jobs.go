@@ -161,7 +161,9 @@ func (a *app) serve(ctx context.Context) error {
 		mux.Handle("/patchman"+p, http.StripPrefix("/patchman", intake))
 	}
 	mux.Handle("/static/", assets.Handler())
-	mux.Handle("/", ui.Handler(a.db, a.cfg.UI, a.log, ui.Actions{
+	uiOpts := a.cfg.UI
+	uiOpts.MirrorBehind = a.cfg.Repo.StaleAfter
+	mux.Handle("/", ui.Handler(a.db, uiOpts, a.log, ui.Actions{
 		RefreshRepo: func(ctx context.Context, id int64) error {
 			_, err := a.refresh(ctx, repo.Request{RepoID: id})
 			return err

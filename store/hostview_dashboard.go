@@ -40,6 +40,9 @@ type Dashboard struct {
 	NoMirrors       DashboardList // repos without any mirror
 	// StaleMirrors are enabled mirrors whose last successful refresh is older than staleBefore.
 	StaleMirrors DashboardList
+	// BehindMirrors are enabled mirrors whose own metadata (Release Date, repomd revision) is
+	// older than behindBefore: "your hosts' mirror is N days behind".
+	BehindMirrors DashboardList
 	// LongSecurity are hosts whose security updates have been pending since before
 	// securityBefore (as recorded by RecordSecurityHistory).
 	LongSecurity DashboardList
@@ -47,9 +50,10 @@ type Dashboard struct {
 
 // DashboardOptions are the thresholds of the dashboard's time-based lists.
 type DashboardOptions struct {
-	StaleBefore       time.Time // hosts not reporting since
-	MirrorStaleBefore time.Time // mirrors not refreshed since
-	SecurityBefore    time.Time // security updates pending since
+	StaleBefore        time.Time // hosts not reporting since
+	MirrorStaleBefore  time.Time // mirrors not refreshed since
+	MirrorBehindBefore time.Time // mirrors whose metadata is dated before this (zero: not listed)
+	SecurityBefore     time.Time // security updates pending since
 }
 
 // dashboardLimit is how many entries each dashboard list shows.
@@ -99,6 +103,8 @@ func (db *DB) DashboardWith(ctx context.Context, o DashboardOptions) (Dashboard,
 			WHERE enabled = 0 ORDER BY url`, nil},
 		{&d.StaleMirrors, `SELECT repo_id, url, 'last refreshed', last_success FROM mirrors
 			WHERE enabled = 1 AND last_success < ? ORDER BY last_success, url`, []any{o.MirrorStaleBefore.UTC()}},
+		{&d.BehindMirrors, `SELECT repo_id, url, 'metadata dated', freshness FROM mirrors
+			WHERE enabled = 1 AND freshness IS NOT NULL AND freshness < ? ORDER BY freshness, url`, []any{o.MirrorBehindBefore.UTC()}},
 		{&d.LongSecurity, `SELECT h.id, h.hostname, ` + securityCountSQL + ` || ' security', s.since
 			FROM host_security_since s JOIN hosts h ON h.id = s.host_id JOIN computations c ON c.id = h.computation_id
 			WHERE s.since < ? AND ` + securityCountSQL + ` > 0 ORDER BY s.since, h.hostname`, []any{o.SecurityBefore.UTC()}},

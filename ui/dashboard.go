@@ -62,11 +62,22 @@ func (s *server) dashboardData(ctx context.Context) (store.Dashboard, []store.Hi
 	return res.d, slices.Clone(res.hist), nil
 }
 
+// behindText says a duration in days, as the dashboard titles do.
+func behindText(d time.Duration) string {
+	return itoa(int(d.Hours()/24)) + " days"
+}
+
 func (s *server) loadDashboard(ctx context.Context, now time.Time) (store.Dashboard, []store.HistoryPoint, error) {
 	d, err := s.db.DashboardWith(ctx, store.DashboardOptions{
 		StaleBefore:       now.Add(-staleAfter(s.opts.StaleDays)),
 		MirrorStaleBefore: now.Add(-staleAfter(s.opts.MirrorStaleDays)),
 		SecurityBefore:    now.Add(-staleAfter(s.opts.SecurityDays)),
+		MirrorBehindBefore: func() time.Time {
+			if s.opts.MirrorBehind <= 0 {
+				return time.Time{}
+			}
+			return now.Add(-s.opts.MirrorBehind)
+		}(),
 	})
 	if err != nil {
 		return d, nil, err
@@ -103,6 +114,8 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 			Link: repoLink, Kind: "security", List: d.FailingMirrors},
 		{Key: "stalemirrors", Title: "Mirrors not refreshed for " + itoa(s.opts.MirrorStaleDays) + " days",
 			Empty: "Every mirror is fresh.", Link: repoLink, Kind: "warn", List: d.StaleMirrors},
+		{Key: "behind", Title: "Mirrors behind (metadata older than " + behindText(s.opts.MirrorBehind) + ")",
+			Empty: "Every mirror's metadata is current.", Link: repoLink, Kind: "warn", List: d.BehindMirrors},
 		{Key: "unrefreshed", Title: "Mirrors never refreshed", Empty: "Every mirror has been refreshed.",
 			Link: repoLink, Kind: "warn", List: d.NeverRefreshed},
 		{Key: "disabled", Title: "Disabled mirrors", Empty: "No mirror is disabled.",

@@ -56,7 +56,12 @@ func (s *server) repos(w http.ResponseWriter, r *http.Request) {
 			"status", "packages", "last_refresh", "index_date", "last_error"}, rows)
 		return
 	}
-	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q))
+	links, err := s.db.SuggestMirrorLinks(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q, links))
 }
 
 func urlQuery(k, v string) url.Values {

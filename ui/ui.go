@@ -24,6 +24,9 @@ type Options struct {
 	MirrorStaleDays int `koanf:"mirror_stale_days"`
 	// SecurityDays is when pending security updates count as overdue on the dashboard (default 7).
 	SecurityDays int `koanf:"security_days"`
+	// MirrorBehind is how old a mirror's own metadata may be before the dashboard says the
+	// mirror is behind; main sets it from repo.stale_after. Zero lists none.
+	MirrorBehind time.Duration `koanf:"-"`
 }
 
 // Actions are the jobs a person can start from the UI. main wires them to the real jobs; a
