@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"patchward/repo"
+	"patchward/store"
 )
 
 func TestConfigPrecedence(t *testing.T) {
@@ -96,10 +97,31 @@ func TestConfigErrors(t *testing.T) {
 func TestCLIErrors(t *testing.T) {
 	data := t.TempDir()
 	for _, args := range [][]string{{"frobnicate"}, {"host"}, {"host", "nosuch.example"}, {"user", "add"},
-		{"apikey", "add", "k", "--kind", "root"}, {"find-updates", "--host", "nosuch.example"}} {
+		{"apikey", "add", "k", "--kind", "root"}, {"find-updates", "--host", "nosuch.example"},
+		{"user", "passwd", "nosuch"}, {"user", "frob"}} {
 		err := run(t.Context(), append(args, "--data", data), nil, strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
 		if err == nil {
 			t.Errorf("patchward %v: got no error", args)
 		}
+	}
+}
+
+func TestCLIUserPasswd(t *testing.T) {
+	data := t.TempDir()
+	var out strings.Builder
+	if err := run(t.Context(), []string{"user", "add", "ops", "--role", "operator", "--data", data}, nil, strings.NewReader(""), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.Context(), []string{"user", "passwd", "ops", "--password-stdin", "--data", data}, nil,
+		strings.NewReader("a new long password\n"), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(t.Context(), filepath.Join(data, "patchward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Authenticate(t.Context(), "ops", "a new long password"); err != nil {
+		t.Errorf("the new password does not log in: %v", err)
 	}
 }

@@ -250,7 +250,7 @@ func (a *app) ensureAdmin(ctx context.Context) error {
 	}
 	// Printed, not logged: a log pipeline must not collect the password.
 	fmt.Fprintf(a.stderr, "\nFirst start: created user \"admin\" with password %s\n"+
-		"Log in and change it, or add users with 'patchward user add NAME'.\n\n", password)
+		"Change it with 'patchward user passwd admin --password-stdin'; add users with 'patchward user add NAME'.\n\n", password)
 	return nil
 }
 

@@ -75,6 +75,7 @@ Queries:
 
 Admin:
   user add NAME [--role admin|operator|viewer] [--password-stdin]
+  user passwd NAME [--password-stdin]     set a password (random if not given)
   apikey add NAME [--kind patchman|api]   create an API key (printed once)
   enroll-token add NAME | list | revoke ID  site tokens agents enroll with
   repo import DIR              load repository metadata from removable media (air gap)
@@ -132,6 +133,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		fs.BoolVar(&o.force, "force", false, "recompute everything")
 	case "hosts", "host", "repos":
 		fs.BoolVar(&o.json, "json", false, "JSON output")
+	case "user passwd":
+		fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the new password from standard input")
 	case "user add":
 		fs.StringVar(&o.role, "role", "admin", "admin, operator or viewer")
 		fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input")
@@ -189,6 +192,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return a.cliRepos(ctx, o)
 	case "user add":
 		return a.cliUserAdd(ctx, o, stdin)
+	case "user passwd":
+		return a.cliUserPasswd(ctx, o, stdin)
 	case "apikey add":
 		return a.cliAPIKeyAdd(ctx, o)
 	case "repo import":
@@ -202,7 +207,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 // subcommands lists the commands that take a verb.
 var subcommands = map[string][]string{
-	"user":         {"add"},
+	"user":         {"add", "passwd"},
 	"apikey":       {"add"},
 	"enroll-token": {"add", "list", "revoke"},
 	"repo":         {"import", "link"},
@@ -522,18 +527,9 @@ func (a *app) cliUserAdd(ctx context.Context, o cliOptions, stdin io.Reader) err
 	if len(o.args) != 1 {
 		return errors.New("user add: want exactly one user name")
 	}
-	password := ""
-	if o.passwordStdin {
-		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
-		if err != nil {
-			return fmt.Errorf("read password: %w", err)
-		}
-		password = strings.TrimRight(string(b), "\r\n")
-		if len(password) < 8 {
-			return errors.New("user add: password must be at least 8 characters")
-		}
-	} else {
-		password = randomPassword()
+	password, err := cliPassword(o, stdin)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
 	}
 	u, err := a.db.CreateUser(ctx, o.args[0], password, o.role)
 	if errors.Is(err, store.ErrConflict) {
@@ -545,6 +541,44 @@ func (a *app) cliUserAdd(ctx context.Context, o cliOptions, stdin io.Reader) err
 		fmt.Fprintf(a.stdout, "created %s user %s\n", u.Role, u.Name)
 	} else {
 		fmt.Fprintf(a.stdout, "created %s user %s with password: %s\n", u.Role, u.Name, password)
+	}
+	return nil
+}
+
+// cliPassword reads a password from stdin (--password-stdin) or makes a random one.
+func cliPassword(o cliOptions, stdin io.Reader) (string, error) {
+	if !o.passwordStdin {
+		return randomPassword(), nil
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(string(b), "\r\n")
+	if len(password) < 8 {
+		return "", errors.New("password must be at least 8 characters")
+	}
+	return password, nil
+}
+
+// cliUserPasswd sets a user's password (ending their sessions).
+func (a *app) cliUserPasswd(ctx context.Context, o cliOptions, stdin io.Reader) error {
+	if len(o.args) != 1 {
+		return errors.New("user passwd: want exactly one user name")
+	}
+	password, err := cliPassword(o, stdin)
+	if err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	if err := a.db.SetPassword(ctx, o.args[0], password); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user named %q", o.args[0])
+	} else if err != nil {
+		return err
+	}
+	if o.passwordStdin {
+		fmt.Fprintf(a.stdout, "password of %s changed\n", o.args[0])
+	} else {
+		fmt.Fprintf(a.stdout, "password of %s changed to: %s\n", o.args[0], password)
 	}
 	return nil
 }
