@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"patchward/store"
+	"patchward/store/netlist"
 )
 
 // server serves report intake.
@@ -51,12 +52,12 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	nets, err := parseNetworks(opts.AllowedNetworks)
+	nets, err := netlist.Parse("allowed_networks", opts.AllowedNetworks)
 	if err != nil {
 		// config validation reports this at startup; here the bad entries are just left out.
 		log.Error("ingest: ignoring invalid allowed networks", "err", err)
 	}
-	proxies, err := parseNetworks(opts.TrustedProxies)
+	proxies, err := netlist.Parse("trusted_proxies", opts.TrustedProxies)
 	if err != nil {
 		log.Error("ingest: ignoring invalid trusted proxies", "err", err)
 	}
@@ -106,23 +107,9 @@ func (s *server) clientAddr(r *http.Request) netip.Addr {
 	return a
 }
 
-func (s *server) trusted(a netip.Addr) bool {
-	for _, p := range s.proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+func (s *server) trusted(a netip.Addr) bool { return netlist.Contains(s.proxies, a) }
 
-func (s *server) allowed(a netip.Addr) bool {
-	for _, p := range s.nets {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+func (s *server) allowed(a netip.Addr) bool { return netlist.Contains(s.nets, a) }
 
 func (s *server) deniedMessage(a netip.Addr) string {
 	return fmt.Sprintf("reports from %s are not accepted: add its network to ingest.allowed_networks "+

@@ -9,9 +9,9 @@ package ingest
 import (
 	"errors"
 	"fmt"
-	"net/netip"
-	"strings"
 	"time"
+
+	"patchward/store/netlist"
 )
 
 // DefaultAllowedNetworks are the networks that may send reports without credentials unless
@@ -42,28 +42,9 @@ type Options struct {
 
 // Validate returns every problem with the options at once.
 func (o Options) Validate() error {
-	_, err := parseNetworks(o.AllowedNetworks)
-	if _, perr := parseNetworks(o.TrustedProxies); perr != nil {
-		err = errors.Join(err, errors.New("trusted_proxies"+strings.TrimPrefix(perr.Error(), "allowed_networks")))
-	}
-	return err
-}
-
-func parseNetworks(cidrs []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	var bad []string
-	for _, c := range cidrs {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			bad = append(bad, fmt.Sprintf("%q", c))
-			continue
-		}
-		out = append(out, p.Masked())
-	}
-	if len(bad) > 0 {
-		return out, fmt.Errorf("allowed_networks: not CIDR networks: %s", strings.Join(bad, ", "))
-	}
-	return out, nil
+	_, err := netlist.Parse("allowed_networks", o.AllowedNetworks)
+	_, perr := netlist.Parse("trusted_proxies", o.TrustedProxies)
+	return errors.Join(err, perr)
 }
 
 // ParseError says what part of an upload could not be parsed.

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"patchward/store/netlist"
 )
 
 // DefaultAllowedNetworks may scrape /metrics without a token: loopback only, because the
@@ -34,33 +36,16 @@ type Options struct {
 
 // Validate returns every problem with the options at once.
 func (o Options) Validate() error {
-	_, err := parseNetworks(o.AllowedNetworks)
+	_, err := netlist.Parse("metrics.allowed_networks", o.AllowedNetworks)
 	if o.Token != "" && len(o.Token) < 16 {
 		err = errors.Join(err, errors.New("metrics.token: must be at least 16 characters"))
 	}
 	return err
 }
 
-func parseNetworks(cidrs []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	var bad []string
-	for _, c := range cidrs {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			bad = append(bad, fmt.Sprintf("%q", c))
-			continue
-		}
-		out = append(out, p.Masked())
-	}
-	if len(bad) > 0 {
-		return out, fmt.Errorf("metrics.allowed_networks: not CIDR networks: %s", strings.Join(bad, ", "))
-	}
-	return out, nil
-}
-
 // Protect wraps h (usually Handler()) with the access rule of Options.
 func Protect(h http.Handler, o Options) http.Handler {
-	nets, _ := parseNetworks(o.AllowedNetworks) // Validate reported bad entries at startup
+	nets, _ := netlist.Parse("metrics.allowed_networks", o.AllowedNetworks) // Validate reported bad entries at startup
 	token := []byte(o.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if auth := r.Header.Get("Authorization"); auth != "" && len(token) > 0 {
@@ -73,13 +58,9 @@ func Protect(h http.Handler, o Options) http.Handler {
 			http.Error(w, "invalid metrics token", http.StatusUnauthorized)
 			return
 		}
-		if a := peer(r); a.IsValid() {
-			for _, p := range nets {
-				if p.Contains(a) {
-					h.ServeHTTP(w, r)
-					return
-				}
-			}
+		if a := peer(r); a.IsValid() && netlist.Contains(nets, a) {
+			h.ServeHTTP(w, r)
+			return
 		}
 		http.Error(w, "metrics are served to metrics.allowed_networks or with metrics.token only", http.StatusForbidden)
 	})
