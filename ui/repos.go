@@ -91,23 +91,7 @@ func (s *server) setRepoEnabled(r *http.Request, id int64, on bool) error {
 }
 
 func (s *server) repoEnabled(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = parseForm(w, r)
-	}
-	var on bool
-	if err == nil {
-		on, err = formBool(r, "enabled")
-	}
-	if err == nil {
-		err = s.setRepoEnabled(r, id, on)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	msg := map[bool]string{true: "repo-enabled", false: "repo-disabled"}[on]
-	http.Redirect(w, r, "/repos?msg="+msg+"#repo-"+id64(id), http.StatusSeeOther)
+	s.toggleEnabled(w, r, "repo", s.setRepoEnabled)
 }
 
 func (s *server) setMirrorEnabled(r *http.Request, id int64, on bool) error {
@@ -119,6 +103,11 @@ func (s *server) setMirrorEnabled(r *http.Request, id int64, on bool) error {
 }
 
 func (s *server) mirrorEnabled(w http.ResponseWriter, r *http.Request) {
+	s.toggleEnabled(w, r, "mirror", s.setMirrorEnabled)
+}
+
+// toggleEnabled answers the form that switches a repo or a mirror on or off.
+func (s *server) toggleEnabled(w http.ResponseWriter, r *http.Request, kind string, set func(*http.Request, int64, bool) error) {
 	id, err := pathID(r)
 	if err == nil {
 		err = parseForm(w, r)
@@ -128,14 +117,17 @@ func (s *server) mirrorEnabled(w http.ResponseWriter, r *http.Request) {
 		on, err = formBool(r, "enabled")
 	}
 	if err == nil {
-		err = s.setMirrorEnabled(r, id, on)
+		err = set(r, id, on)
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	msg := map[bool]string{true: "mirror-enabled", false: "mirror-disabled"}[on]
-	http.Redirect(w, r, "/repos?msg="+msg, http.StatusSeeOther)
+	target := "/repos?msg=" + kind + map[bool]string{true: "-enabled", false: "-disabled"}[on]
+	if kind == "repo" {
+		target += "#repo-" + id64(id)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 func (s *server) moveMirror(r *http.Request, id, to int64) error {
