@@ -31,6 +31,7 @@ type hostForApply struct {
 // host's last applied one is only marked processed. Nil Packages, Repos, Modules or Updates keep
 // what the host had.
 func (db *DB) ApplyHostReport(ctx context.Context, reportID int64, r HostReport) (int64, error) {
+	r.clean()
 	r.Hostname = strings.ToLower(strings.TrimSpace(r.Hostname))
 	if r.Hostname == "" {
 		return 0, errors.New("apply report: hostname is empty")

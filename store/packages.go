@@ -20,6 +20,7 @@ func (db *DB) packageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey) ([]
 // row id, or 0 if it has none yet. Mirror refresh calls it while an index is still being
 // decompressed, so that the write transaction afterwards only inserts what is new.
 func (db *DB) KnownPackageIDs(ctx context.Context, keys []PackageKey) ([]int64, error) {
+	cleanKeys(keys)
 	ids := make([]int64, len(keys))
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
 		_, err := lookupPackages(ctx, tx, keys, allIndexes(len(keys)), ids)
@@ -35,6 +36,7 @@ func (db *DB) KnownPackageIDs(ctx context.Context, keys []PackageKey) ([]int64, 
 // id without looking it up. That is safe because packages rows are never changed or deleted,
 // so an id read on the reader pool earlier is still right inside this write transaction.
 func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints []int64) ([]int64, error) {
+	cleanKeys(keys)
 	ids := make([]int64, len(keys))
 	var want []int
 	if hints == nil {
@@ -78,6 +80,14 @@ func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints
 // the 6-parameters-per-key form (1.6 s and 100 MB of garbage for 63,000 new keys). A variable
 // only so tests can cross batch boundaries with little data.
 var pkgBatch = 2000
+
+// cleanKeys applies CleanText to keys in place, before any lookup, so that a key with control
+// characters resolves to the same row as its clean form.
+func cleanKeys(keys []PackageKey) {
+	for i := range keys {
+		keys[i].clean()
+	}
+}
 
 func allIndexes(n int) []int {
 	idx := make([]int, n)
