@@ -6,40 +6,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"patchward/ingest/agent/collect"
 )
 
-// report is a native protocol report (ingest/PROTOCOL.md), written out here so the simulator
-// talks to the intake over HTTP like any agent, without importing it.
-type report struct {
-	Version        int               `json:"version"`
-	Hostname       string            `json:"hostname"`
-	OS             string            `json:"os"`
-	OSRelease      map[string]string `json:"os_release,omitempty"`
-	Kernel         string            `json:"kernel"`
-	Arch           string            `json:"arch"`
-	Tags           []string          `json:"tags,omitempty"`
-	RebootRequired bool              `json:"reboot_required"`
-	Packages       []reportPackage   `json:"packages"`
-	Repos          []reportRepo      `json:"repos"`
-	Held           []string          `json:"held,omitempty"`
-	Agent          string            `json:"agent"`
-}
-
-type reportPackage struct {
-	Type    string `json:"type"`
-	Name    string `json:"name"`
-	Arch    string `json:"arch"`
-	Epoch   string `json:"epoch,omitempty"`
-	Version string `json:"version"`
-	Release string `json:"release,omitempty"`
-}
-
-type reportRepo struct {
-	Type     string   `json:"type"`
-	Name     string   `json:"name"`
-	Priority int      `json:"priority"`
-	URLs     []string `json:"urls"`
-}
+// The simulator speaks the native protocol with the agent's own wire types, over HTTP like any
+// agent, without importing the server's intake.
+type (
+	report        = collect.Report
+	reportPackage = collect.Package
+	reportRepo    = collect.Repo
+)
 
 // image is a base image: a package list (one version per name, the main suite's) and the
 // suites its hosts use. Hosts are images plus drift.
@@ -198,8 +175,8 @@ func (f *fleet) host(i, round int) report {
 	r := report{Version: 1, Hostname: fmt.Sprintf("%s%05d.%s", f.opts.Prefix, i, f.opts.Domain),
 		OS: "Debian GNU/Linux 12 (bookworm)", Arch: "x86_64", Agent: "patchward-fleetsim/1",
 		OSRelease: map[string]string{"id": "debian", "version_id": "12", "pretty_name": "Debian GNU/Linux 12 (bookworm)"},
-		Tags:      []string{fmt.Sprintf("image-%02d", i%len(f.images))}, Held: held,
-		Packages: make([]reportPackage, 0, len(names))}
+		Tags:      []string{fmt.Sprintf("image-%02d", i%len(f.images))},
+		Packages:  make([]reportPackage, 0, len(names))}
 	if m := versionedImage.FindStringSubmatch(img.kernel); m != nil {
 		r.Kernel = m[1] + "-amd64"
 	}
@@ -219,7 +196,8 @@ func (f *fleet) host(i, round int) report {
 			v += "~pw1" // sorts before the version it extends: older than any repo's
 		}
 		e, ver, rel := splitDebVersion(v)
-		r.Packages = append(r.Packages, reportPackage{Type: "deb", Name: n, Arch: p.Arch, Epoch: e, Version: ver, Release: rel})
+		r.Packages = append(r.Packages, reportPackage{Type: "deb", Name: n, Arch: p.Arch, Epoch: e, Version: ver, Release: rel,
+			Held: slices.Contains(held, n)})
 	}
 	// A drifted host may have installed a newer kernel image from updates or security and
 	// not rebooted into it yet.
