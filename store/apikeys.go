@@ -157,16 +157,7 @@ func (db *DB) APIKeys(ctx context.Context) ([]APIKey, error) {
 // revocation time. ErrNotFound if there is no such key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id int64) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?`, db.Now(), id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return expectRow(tx.ExecContext(ctx, `UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?`, db.Now(), id))
 	})
 	if err != nil {
 		return fmt.Errorf("revoke api key %d: %w", id, err)

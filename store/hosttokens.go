@@ -123,18 +123,6 @@ func (db *DB) RevokeEnrollToken(ctx context.Context, id int64) error {
 	return nil
 }
 
-func expectRow(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
 // EnrollHost checks an enrollment token and issues a host token bound to hostname, in one
 // transaction. It returns ErrNotFound for an unknown, revoked or wrong enrollment token (all
 // alike) and ErrConflict when hostname already has a live host token: a host cannot be taken

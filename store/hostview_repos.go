@@ -202,14 +202,8 @@ func (db *DB) SetRepoEnabled(ctx context.Context, repoID int64, enabled bool) er
 // through the OS group's repos.
 func (db *DB) updateRepoFlag(ctx context.Context, repoID int64, update string, value bool) error {
 	return db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, update, boolInt(value), repoID)
-		if err != nil {
+		if err := expectRow(tx.ExecContext(ctx, update, boolInt(value), repoID)); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
 		}
 		return markRepoDirty(ctx, tx, repoID)
 	})

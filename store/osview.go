@@ -125,16 +125,10 @@ func (db *DB) SetVariantGroup(ctx context.Context, variantID, groupID int64) err
 			}
 			group = groupID
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE os_variants SET os_group_id = ? WHERE id = ?`, group, variantID)
-		if err != nil {
+		if err := expectRow(tx.ExecContext(ctx, `UPDATE os_variants SET os_group_id = ? WHERE id = ?`, group, variantID)); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE computations SET dirty = 1 WHERE mode = 'group'
+		_, err := tx.ExecContext(ctx, `UPDATE computations SET dirty = 1 WHERE mode = 'group'
 			AND id IN (SELECT computation_id FROM hosts WHERE os_variant_id = ?)`, variantID)
 		return err
 	})

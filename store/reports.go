@@ -218,16 +218,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 // updateReport runs one UPDATE on a report and maps "no such row" to ErrNotFound.
 func (db *DB) updateReport(ctx context.Context, what string, id int64, q string, args ...any) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return expectRow(tx.ExecContext(ctx, q, args...))
 	})
 	if err != nil {
 		return fmt.Errorf("%s report %d: %w", what, id, err)

@@ -158,6 +158,19 @@ func (db *DB) withReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return fn(tx)
 }
 
+// expectRow turns the result of a one-row UPDATE or DELETE into ErrNotFound when no row matched.
+func expectRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // isConstraint reports whether err is a SQLite uniqueness or primary-key violation.
 func isConstraint(err error) bool {
 	var se *sqlite.Error

@@ -236,14 +236,8 @@ func (db *DB) SetUserRole(ctx context.Context, id int64, role string) error {
 		return fmt.Errorf("set role of user %d: %w", id, ErrInvalidRole)
 	}
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, id)
-		if err != nil {
+		if err := expectRow(tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, id)); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
 		}
 		return ensureAdminLeft(ctx, tx)
 	})
@@ -256,14 +250,8 @@ func (db *DB) SetUserRole(ctx context.Context, id int64, role string) error {
 // DeleteUser deletes a user and their sessions; ErrConflict if that would leave no admin.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
-		if err != nil {
+		if err := expectRow(tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
 		}
 		return ensureAdminLeft(ctx, tx)
 	})
