@@ -412,7 +412,9 @@ func (c *InputCache) packagesFallback(ids []int64, loaded map[int64]PackageKey) 
 }
 
 // loadPackageRows reads package rows by id in chunks well under SQLite's variable limit.
-func loadPackageRows(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]PackageKey, error) {
+func loadPackageRows(ctx context.Context, tx interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, ids []int64) (map[int64]PackageKey, error) {
 	out := make(map[int64]PackageKey, len(ids))
 	const chunk = 1000
 	args := make([]any, 0, chunk)

@@ -261,32 +261,5 @@ type Package struct {
 
 // PackagesByID loads the given package rows (missing ids are skipped).
 func (db *DB) PackagesByID(ctx context.Context, ids []int64) (map[int64]PackageKey, error) {
-	out := make(map[int64]PackageKey, len(ids))
-	const chunk = 500
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := db.read.QueryContext(ctx, `SELECT id, type, name, arch, epoch, version, release
-			FROM packages WHERE id IN (`+placeholders(len(part))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("load packages: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var k PackageKey
-			if err := rows.Scan(&id, &k.Type, &k.Name, &k.Arch, &k.Epoch, &k.Version, &k.Release); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = k
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return loadPackageRows(ctx, db.read, ids)
 }
