@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -149,34 +148,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// startServer runs `patchward serve` through run() on a loopback port and returns its base URL.
+// startServer runs `patchward serve` through run() on a loopback port and returns its base URL;
+// the server must shut down cleanly when the test ends.
 func startServer(t *testing.T, data string) (string, *syncBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, nil, strings.NewReader(""), io.Discard, logs)
-	}()
+	base, logs, stop := serveInProcess(t, data)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("serve: %v", err)
 		}
-	})
-	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
-	var base string
-	waitFor(t, "server to listen", func() bool {
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, logs.String())
-		default:
-		}
-		m := re.FindStringSubmatch(logs.String())
-		if m != nil {
-			base = m[1]
-		}
-		return base != ""
 	})
 	return base, logs
 }
