@@ -16,11 +16,13 @@ import (
 	"patchward/store"
 )
 
-// addRepo creates a repo with one mirror as a host of arch reports it, with a client repo id.
+// addRepo creates a repo with one mirror as a host of arch reports it, with a client repo id;
+// each URL gets a host of its own.
 func (f *fixture) addRepo(t *testing.T, typ, arch, ident, url string) (repoID, mirrorID int64) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := f.db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: "h-" + typ + "-" + ident, OS: "Test 1", Arch: arch,
+	host := "host-" + strings.NewReplacer("/", "-", ":", "-").Replace(url)
+	_, err := f.db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: host, OS: "Test 1", Arch: arch,
 		Packages: []store.PackageKey{}, Repos: []store.ReportedRepo{{Type: typ, Name: "r " + url, Ident: ident, URLs: []string{url}}}})
 	if err != nil {
 		t.Fatal(err)

@@ -178,26 +178,7 @@ func newFixture(t *testing.T, opts Options) *fixture {
 // addMirror creates a repo with one mirror the way production does: a host reports it.
 func (f *fixture) addMirror(t *testing.T, typ, url string) (repoID, mirrorID int64) {
 	t.Helper()
-	ctx := context.Background()
-	host := "host-" + strings.NewReplacer("/", "-", ":", "-").Replace(url)
-	_, err := f.db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: host, OS: "Test 1", Arch: "amd64",
-		Packages: []store.PackageKey{}, Repos: []store.ReportedRepo{{Type: typ, Name: "r " + url, URLs: []string{url}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repos, err := f.db.Repos(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range repos {
-		for _, m := range r.Mirrors {
-			if m.URL == strings.TrimRight(url, "/") {
-				return r.ID, m.ID
-			}
-		}
-	}
-	t.Fatalf("mirror %s not created", url)
-	return 0, 0
+	return f.addRepo(t, typ, "amd64", "", url)
 }
 
 func (f *fixture) mirror(t *testing.T, repoID, mirrorID int64) store.MirrorStatus {
