@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"time"
 
 	"patchward/store"
@@ -14,31 +13,6 @@ import (
 func hostLink(it store.DashboardItem) string   { return "/hosts/" + url.PathEscape(it.Name) }
 func repoLink(it store.DashboardItem) string   { return "/repos#repo-" + id64(it.ID) }
 func reportLink(it store.DashboardItem) string { return "/reports/" + id64(it.ID) }
-
-// historyEvery is how often page views record the chart's daily point when no job does.
-const historyEvery = time.Hour
-
-// historyClock remembers when the chart history was last recorded by this process.
-type historyClock struct {
-	mu   sync.Mutex
-	last time.Time
-}
-
-// recordHistory keeps the dashboard chart alive without a job: at most hourly, the first
-// dashboard view records today's point. A failure only costs the point, so it is logged.
-func (s *server) recordHistory(ctx context.Context) {
-	s.history.mu.Lock()
-	due := time.Since(s.history.last) >= historyEvery
-	if due {
-		s.history.last = time.Now()
-	}
-	s.history.mu.Unlock()
-	if due {
-		if err := s.db.RecordSecurityHistory(ctx); err != nil {
-			s.log.Error("record security history", "err", err)
-		}
-	}
-}
 
 // dashResult is a cached dashboard.
 type dashResult struct {
@@ -49,7 +23,6 @@ type dashResult struct {
 // dashboardData gathers the dashboard for the page and the API, cached until the data
 // changes (or the minute does, since its lists depend on the time).
 func (s *server) dashboardData(ctx context.Context) (store.Dashboard, []store.HistoryPoint, error) {
-	s.recordHistory(ctx)
 	now := s.db.Now().Truncate(time.Minute)
 	v, err := s.cache.get(ctx, "dashboard "+now.Format(time.RFC3339), func(ctx context.Context) (any, error) {
 		d, hist, err := s.loadDashboard(ctx, now)

@@ -49,7 +49,6 @@ type server struct {
 	act      Actions
 	throttle *throttle
 	pkgCache packageCache
-	history  historyClock
 	cache    *fleetCache
 	sessions sessionCache
 }
