@@ -145,7 +145,9 @@ func envMap(environ []string) map[string]any {
 	m := map[string]any{}
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(k, "PATCHWARD_") || k == "PATCHWARD_REQUIRE_TOOLS" {
+		// PATCHWARD_AGENT_* configure the agent (the same binary, often on the same host) and
+		// PATCHWARD_REQUIRE_TOOLS the test suite: neither is server configuration.
+		if !ok || !strings.HasPrefix(k, "PATCHWARD_") || strings.HasPrefix(k, "PATCHWARD_AGENT_") || k == "PATCHWARD_REQUIRE_TOOLS" {
 			continue
 		}
 		key := strings.ToLower(strings.TrimPrefix(k, "PATCHWARD_"))

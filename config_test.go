@@ -49,6 +49,7 @@ allowed_networks = ["10.1.0.0/16"]
 			}
 		}},
 		{"env over file", file, []string{"PATCHWARD_DATA=/from/env", "PATCHWARD_REPO__MAX_FAILURES=-1",
+			"PATCHWARD_AGENT_SERVER=http://agent.example.org", // the agent's, not the server's
 			"PATCHWARD_INGEST__ALLOWED_NETWORKS=127.0.0.0/8,192.168.0.0/16", "OTHER=1"}, nil, func(t *testing.T, c Config) {
 			if c.Data != "/from/env" || c.Repo.MaxFailures != -1 {
 				t.Errorf("got data %q max_failures %d", c.Data, c.Repo.MaxFailures)
