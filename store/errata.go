@@ -142,7 +142,7 @@ type UpdateKey struct{ Name, Arch string }
 // UpdateErrata returns the errata (with their CVEs) behind each of the host's computed updates.
 // Updates without errata are absent from the map.
 func (db *DB) UpdateErrata(ctx context.Context, hostID int64) (map[UpdateKey][]ErratumRef, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT p.name, p.arch, e.id, e.name, e.type, e.severity, e.title,
+	rows, err := db.cachedQuery(ctx, nil, `SELECT p.name, p.arch, e.id, e.name, e.type, e.severity, e.title,
 			ifnull((SELECT group_concat(ref_id, ' ') FROM (SELECT DISTINCT ref_id FROM erratum_refs
 				WHERE erratum_id = e.id AND type = 'cve' ORDER BY ref_id)), '')
 		FROM hosts h

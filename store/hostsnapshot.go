@@ -231,8 +231,20 @@ func (s *HostSnapshot) Hosts(f HostFilter) ([]HostSummary, int) {
 	if f.Limit > 0 {
 		to = from + f.Limit
 	}
-	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain), tag: s.code(foldASCII(f.Tag))}
 	var out []HostSummary
+	if len(terms) == 0 && f.OS == "" && f.Arch == "" && f.Domain == "" && f.Tag == "" && f.Reboot == nil &&
+		f.HasSecurity == nil && f.Stale == nil {
+		// Nothing to match: the page is a slice of the order.
+		for k := from; k < min(to, len(order)); k++ {
+			i := order[k]
+			if f.Desc {
+				i = order[len(order)-1-k]
+			}
+			out = append(out, s.hosts[i])
+		}
+		return out, len(order)
+	}
+	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain), tag: s.code(foldASCII(f.Tag))}
 	total := 0
 	for k := range order {
 		i := int(order[k])

@@ -71,15 +71,33 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 }
 
 func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
-	rows, err := db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type,
+	// Held packages and repository names are looked up once, not joined on every update row:
+	// a host holds few packages (usually none) and its updates come from a few repositories.
+	held := map[string]bool{}
+	rows, err := db.cachedQuery(ctx, tx, `SELECT name FROM host_holds WHERE host_id = ?`, hostID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		held[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	repoNames := map[int64]string{}
+	rows, err = db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type,
 		op.epoch, op.version, op.release, np.epoch, np.version, np.release,
-		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security,
-		EXISTS (SELECT 1 FROM host_holds hh WHERE hh.host_id = h.id AND hh.name = op.name)
+		COALESCE(cu.repo_id, 0), cu.security
 		FROM hosts h
 		JOIN computed_updates cu ON cu.computation_id = h.computation_id
 		JOIN packages op ON op.id = cu.old_package_id
 		JOIN packages np ON np.id = cu.new_package_id
-		LEFT JOIN repos r ON r.id = cu.repo_id
 		WHERE h.id = ?`, hostID)
 	if err != nil {
 		return nil, err
@@ -90,13 +108,31 @@ func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64)
 		var u HostUpdate
 		var o, n PackageKey
 		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &o.Epoch, &o.Version, &o.Release,
-			&n.Epoch, &n.Version, &n.Release, &u.Repo, &u.RepoID, &u.Security, &u.Held); err != nil {
+			&n.Epoch, &n.Version, &n.Release, &u.RepoID, &u.Security); err != nil {
 			return nil, err
 		}
-		u.Installed, u.Available = o.EVR(), n.EVR()
+		u.Installed, u.Available, u.Held = o.EVR(), n.EVR(), held[u.Name]
+		if u.RepoID != 0 {
+			repoNames[u.RepoID] = ""
+		}
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for id := range repoNames {
+		var name string
+		// A repository deleted since (its updates' repo_id is set NULL then) keeps an empty name.
+		if err := db.cachedQueryRow(ctx, tx, `SELECT name FROM repos WHERE id = ?`, id).Scan(&name); err == nil {
+			repoNames[id] = name
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	for i := range out {
+		out[i].Repo = repoNames[out[i].RepoID]
+	}
+	return out, nil
 }
 
 func (db *DB) clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {

@@ -117,7 +117,3 @@ func safeHref(u string) string {
 	}
 	return ""
 }
-
-// badgeClass is "badge badge-KIND" as one plain string: templ's class lists allocate and
-// sort per use, which showed in the host list's profile (two badges on each of 50 rows).
-func badgeClass(kind string) string { return "badge badge-" + kind }

@@ -27,6 +27,19 @@ type hostsData struct {
 	Filtered bool
 	// StaleBefore marks hosts whose last report is older as not reporting.
 	StaleBefore time.Time
+	tagURLs     map[string]string // tagURL's answers: a page shows few tags on many rows
+}
+
+// tagURL is the host list filtered by tag t.
+func (d hostsData) tagURL(t string) string {
+	if u, ok := d.tagURLs[t]; ok {
+		return u
+	}
+	u := d.with("tag", t, "page", "")
+	if d.tagURLs != nil {
+		d.tagURLs[t] = u
+	}
+	return u
 }
 
 // yesNo parses a tri-state filter value: "yes", "no", or anything else for "either".
@@ -79,7 +92,7 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	hosts, total := snap.Hosts(f)
 	facets := snap.Facets()
 	d := hostsData{Query: q, Hosts: hosts, Total: total, Page: pageNo, Pages: max(1, (total+hostsPerPage-1)/hostsPerPage),
-		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: filtered(f)}
+		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: filtered(f), tagURLs: map[string]string{}}
 	p := s.page(r, "Hosts", "hosts")
 	d.StaleBefore = f.StaleBefore
 	s.render(w, r, http.StatusOK, hostsView(p, d))

@@ -7,7 +7,7 @@
 set -e
 dir=$(dirname "$0")
 cookie=$1; shift
-spid=$(pgrep -f "ui.test.*TestServeBenchFleet")
+spid=$(pgrep -f "ui.test.*TestServeBenchFleet" | head -1)
 for p in "$@"; do
   PATHS=$dir/$p.paths wrk -t2 -c32 -d3s -s "$dir/rotate.lua" -H "Cookie: $cookie" -H "Accept-Encoding: gzip" http://127.0.0.1:8089 >/dev/null
   t0=$(awk '{print $14+$15}' /proc/$spid/stat)
