@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -63,16 +64,24 @@ func (w *ChangeWatcher) Close() error {
 type HostSnapshot struct {
 	At     time.Time
 	hosts  []HostSummary
-	search [][3]string // lower-cased hostname, domain and OS per host, for Search
+	search []string // per host, lower-cased "hostname\x00domain\x00os", for Search
 	facets HostFacets
 	// Interned values: filters compare small integers instead of strings, which made the
-	// filtered list ~3x cheaper. codes[i] holds host i's OS, OS group, arch and domain codes.
-	dict  map[string]int32
-	codes [][4]int32
-	tags  [][]int32 // per host, the codes of its lower-cased tags
+	// filtered list ~3x cheaper. keys[i] holds host i's filterable fields in 32 bytes, so a
+	// filter walks a compact array instead of 10,000 full summaries.
+	dict map[string]int32
+	keys []hostKey
+	tags [][]int32 // per host, the codes of its lower-cased tags
 
 	mu     sync.Mutex
 	orders map[string][]int32 // per sort key: host indexes in ascending order, built on first use
+}
+
+// hostKey is what the host filters look at of one host.
+type hostKey struct {
+	os, group, arch, domain int32
+	lastReport              int64 // Unix nanoseconds; 0 when the host never reported
+	reboot, security        bool
 }
 
 // LoadHostSnapshot reads every host summary.
@@ -81,12 +90,16 @@ func (db *DB) LoadHostSnapshot(ctx context.Context) (*HostSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host snapshot: %w", err)
 	}
-	s := &HostSnapshot{At: db.Now(), hosts: hosts, search: make([][3]string, len(hosts)),
-		dict: map[string]int32{"": 0}, codes: make([][4]int32, len(hosts)), tags: make([][]int32, len(hosts))}
+	s := &HostSnapshot{At: db.Now(), hosts: hosts, search: make([]string, len(hosts)),
+		dict: map[string]int32{"": 0}, keys: make([]hostKey, len(hosts)), tags: make([][]int32, len(hosts))}
 	os, tags, arches, domains := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, h := range hosts {
-		s.search[i] = [3]string{strings.ToLower(h.Hostname), strings.ToLower(h.Domain), strings.ToLower(h.OS)}
-		s.codes[i] = [4]int32{s.intern(h.OS), s.intern(h.OSGroup), s.intern(h.Arch), s.intern(h.Domain)}
+		s.search[i] = strings.ToLower(h.Hostname) + "\x00" + strings.ToLower(h.Domain) + "\x00" + strings.ToLower(h.OS)
+		s.keys[i] = hostKey{os: s.intern(h.OS), group: s.intern(h.OSGroup), arch: s.intern(h.Arch), domain: s.intern(h.Domain),
+			reboot: h.RebootRequired, security: h.SecurityUpdates > 0}
+		if !h.LastReport.IsZero() {
+			s.keys[i].lastReport = h.LastReport.UnixNano()
+		}
 		for _, t := range h.Tags {
 			s.tags[i] = append(s.tags[i], s.intern(foldASCII(t)))
 		}
@@ -137,7 +150,10 @@ func (s *HostSnapshot) code(v string) int32 {
 }
 
 // filterCodes are a HostFilter's string conditions as codes.
-type filterCodes struct{ os, arch, domain, tag int32 }
+type filterCodes struct {
+	os, arch, domain, tag int32
+	staleBefore           int64 // HostFilter.StaleBefore in Unix nanoseconds
+}
 
 // Facets returns the snapshot's filter values, as HostFacets does.
 func (s *HostSnapshot) Facets() HostFacets { return s.facets }
@@ -147,25 +163,19 @@ func (s *HostSnapshot) Len() int { return len(s.hosts) }
 
 // match mirrors HostFilter.where: the same conditions, evaluated in memory.
 func (s *HostSnapshot) match(i int, f *HostFilter, fc filterCodes, terms []string) bool {
-	h, c := &s.hosts[i], &s.codes[i]
+	k := &s.keys[i]
 	switch {
-	case f.OS != "" && c[0] != fc.os && c[1] != fc.os,
-		f.Arch != "" && c[2] != fc.arch,
-		f.Domain != "" && c[3] != fc.domain,
+	case f.OS != "" && k.os != fc.os && k.group != fc.os,
+		f.Arch != "" && k.arch != fc.arch,
+		f.Domain != "" && k.domain != fc.domain,
 		f.Tag != "" && !slices.Contains(s.tags[i], fc.tag),
-		f.Reboot != nil && h.RebootRequired != *f.Reboot,
-		f.HasSecurity != nil && (h.SecurityUpdates > 0) != *f.HasSecurity:
+		f.Reboot != nil && k.reboot != *f.Reboot,
+		f.HasSecurity != nil && k.security != *f.HasSecurity,
+		f.Stale != nil && (k.lastReport == 0 || k.lastReport < fc.staleBefore) != *f.Stale:
 		return false
 	}
-	if f.Stale != nil {
-		stale := h.LastReport.IsZero() || h.LastReport.Before(f.StaleBefore)
-		if stale != *f.Stale {
-			return false
-		}
-	}
 	for _, t := range terms {
-		hay := &s.search[i]
-		if !strings.Contains(hay[0], t) && !strings.Contains(hay[1], t) && !strings.Contains(hay[2], t) {
+		if !strings.Contains(s.search[i], t) {
 			return false
 		}
 	}
@@ -244,7 +254,16 @@ func (s *HostSnapshot) Hosts(f HostFilter) ([]HostSummary, int) {
 		}
 		return out, len(order)
 	}
-	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain), tag: s.code(foldASCII(f.Tag))}
+	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain), tag: s.code(foldASCII(f.Tag)),
+		staleBefore: math.MinInt64} // no report time is before the zero time
+	if !f.StaleBefore.IsZero() {
+		fc.staleBefore = f.StaleBefore.UnixNano()
+	}
+	for _, t := range terms {
+		if strings.ContainsRune(t, 0) {
+			return nil, 0 // a NUL never occurs in a host's fields; it would match across them here
+		}
+	}
 	total := 0
 	for k := range order {
 		i := int(order[k])

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"patchward/store"
 )
@@ -162,6 +163,7 @@ func pathID(r *http.Request) (int64, error) {
 var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
 
 // gzipWriter compresses HTML, JSON and CSV answers; pages of a 1,500-package host shrink ~10x.
+// klauspost/compress at its fastest level: a third of the CPU of compress/gzip for +2% bytes.
 type gzipWriter struct {
 	http.ResponseWriter
 	gz      *gzip.Writer
