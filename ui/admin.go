@@ -13,6 +13,8 @@ type adminData struct {
 	Users       []store.User
 	Keys        []store.APIKey
 	Tokens      []store.EnrollToken
+	HostTokens  []store.HostTokenView // the newest adminHostTokens
+	HostTotal   int                   // host tokens in all
 	Secret      string
 	SecretLabel string
 }
@@ -26,7 +28,10 @@ func (s *server) loadAdmin(r *http.Request) (adminData, error) {
 	if d.Keys, err = s.db.APIKeys(r.Context()); err != nil {
 		return d, err
 	}
-	d.Tokens, err = s.db.EnrollTokens(r.Context())
+	if d.Tokens, err = s.db.EnrollTokens(r.Context()); err != nil {
+		return d, err
+	}
+	d.HostTokens, d.HostTotal, err = s.db.HostTokenViews(r.Context(), adminHostTokens)
 	return d, err
 }
 
@@ -49,8 +54,8 @@ func (s *server) createUser(r *http.Request, name, password, role string) (store
 	if name == "" || len(name) > 64 {
 		return store.User{}, badRequest("Give a user name of up to 64 characters.")
 	}
-	if len(password) < 12 {
-		return store.User{}, badRequest("Passwords need at least 12 characters.")
+	if err := checkNewPassword(password); err != nil {
+		return store.User{}, err
 	}
 	u, err := s.db.CreateUser(r.Context(), name, password, role)
 	if err != nil {

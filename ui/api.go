@@ -20,13 +20,20 @@ func list[T any](items []T, total int) apiList[T] {
 	return apiList[T]{Items: items, Total: total}
 }
 
+// dashboardAnswer is GET /api/v1/dashboard: the dashboard's counts and lists and the security
+// history of its chart.
+type dashboardAnswer struct {
+	Dashboard store.Dashboard      `json:"dashboard"`
+	History   []store.HistoryPoint `json:"history"`
+}
+
 func (s *server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 	d, hist, err := s.dashboardData(r.Context())
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"dashboard": d, "history": hist})
+	s.apiJSON(w, http.StatusOK, dashboardAnswer{Dashboard: d, History: hist})
 }
 
 func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
@@ -43,21 +50,30 @@ func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(hosts, total))
 }
 
+// hostUpdate is one pending update of a host with the errata that fix it.
+type hostUpdate struct {
+	store.HostUpdate
+	Errata []store.ErratumRef
+}
+
+// hostAnswer is GET /api/v1/hosts/{name}.
+type hostAnswer struct {
+	Host    store.HostSummary `json:"host"`
+	Updates []hostUpdate      `json:"updates"`
+	Repos   []store.HostRepo  `json:"repos"`
+}
+
 func (s *server) apiHost(w http.ResponseWriter, r *http.Request) {
 	d, err := s.loadHost(r.Context(), r.PathValue("name"), false)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	type update struct {
-		store.HostUpdate
-		Errata []store.ErratumRef
-	}
-	ups := make([]update, len(d.Updates))
+	ups := make([]hostUpdate, len(d.Updates))
 	for i, u := range d.Updates {
-		ups[i] = update{u, d.Errata[store.UpdateKey{Name: u.Name, Arch: u.Arch}]}
+		ups[i] = hostUpdate{u, d.Errata[store.UpdateKey{Name: u.Name, Arch: u.Arch}]}
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"host": d.Host, "updates": ups, "repos": d.Repos})
+	s.apiJSON(w, http.StatusOK, hostAnswer{Host: d.Host, Updates: ups, Repos: d.Repos})
 }
 
 func (s *server) apiHostPackages(w http.ResponseWriter, r *http.Request) {
@@ -102,12 +118,15 @@ func (s *server) apiHostDelete(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, res)
 }
 
+// hostsBulkRequest is the body of POST /api/v1/hosts/bulk.
+type hostsBulkRequest struct {
+	Action string   `json:"action" openapi:"required,enum=find-updates|tag|untag|delete"`
+	Hosts  []string `json:"hosts" openapi:"required"`
+	Tag    string   `json:"tag"` // for tag and untag
+}
+
 func (s *server) apiHostsBulk(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Action string   `json:"action"`
-		Hosts  []string `json:"hosts"`
-		Tag    string   `json:"tag"`
-	}
+	var in hostsBulkRequest
 	if err := apiDecode(w, r, &in); err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -194,6 +213,13 @@ func (s *server) apiReports(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(reps, len(reps)))
 }
 
+// reportAnswer is GET /api/v1/reports/{id}: the report and, when it was stored, the host
+// report it carried.
+type reportAnswer struct {
+	Report  store.Report      `json:"report"`
+	Payload *store.HostReport `json:"payload,omitempty"`
+}
+
 func (s *server) apiReport(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -205,11 +231,17 @@ func (s *server) apiReport(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	out := map[string]any{"report": rp}
+	out := reportAnswer{Report: rp}
 	if hr, err := s.db.ReportPayload(r.Context(), id); err == nil {
-		out["payload"] = hr
+		out.Payload = &hr
 	}
 	s.apiJSON(w, http.StatusOK, out)
+}
+
+// doneAnswer is the answer of an action on one object: its id and what was done.
+type doneAnswer struct {
+	ID   int64  `json:"id"`
+	Done string `json:"done"`
 }
 
 func (s *server) apiReportAction(w http.ResponseWriter, r *http.Request, action string) {
@@ -221,7 +253,7 @@ func (s *server) apiReportAction(w http.ResponseWriter, r *http.Request, action 
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": action})
+	s.apiJSON(w, http.StatusOK, doneAnswer{ID: id, Done: action})
 }
 
 func (s *server) apiReportRequeue(w http.ResponseWriter, r *http.Request) {

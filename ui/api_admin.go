@@ -31,11 +31,14 @@ func (s *server) apiRepo(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, repo)
 }
 
+// repoPatchRequest is the body of PATCH /api/v1/repos/{id}; a field left out is not changed.
+type repoPatchRequest struct {
+	Security *bool `json:"security"`
+	Enabled  *bool `json:"enabled"`
+}
+
 func (s *server) apiRepoPatch(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Security *bool `json:"security"`
-		Enabled  *bool `json:"enabled"`
-	}
+	var in repoPatchRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = apiDecode(w, r, &in)
@@ -71,11 +74,16 @@ func (s *server) apiRepoRefresh(w http.ResponseWriter, r *http.Request) {
 	s.apiAction(w, r, "repo.refresh", "repo "+id64(id), run)
 }
 
+// actionAnswer is the answer of a job run from the API: the action that ran.
+type actionAnswer struct {
+	Done string `json:"done"`
+}
+
 // apiAction runs a job and answers 200, 501 (not wired on this server) or 500.
 func (s *server) apiAction(w http.ResponseWriter, r *http.Request, action, detail string, run func(context.Context) error) {
 	switch s.runAction(r, action, detail, run, "ok", "failed") {
 	case "ok":
-		s.apiJSON(w, http.StatusOK, map[string]string{"done": action})
+		s.apiJSON(w, http.StatusOK, actionAnswer{Done: action})
 	case "failed":
 		s.apiError(w, r, http.StatusInternalServerError, action+" failed; the details are in the server log")
 	default:
@@ -91,11 +99,14 @@ func (s *server) apiProcessReports(w http.ResponseWriter, r *http.Request) {
 	s.apiAction(w, r, "reports.process", "", s.act.ProcessReports)
 }
 
+// mirrorPatchRequest is the body of PATCH /api/v1/mirrors/{id}; a field left out is not changed.
+type mirrorPatchRequest struct {
+	Enabled *bool  `json:"enabled"`
+	RepoID  *int64 `json:"repo_id"` // move the mirror to this repository
+}
+
 func (s *server) apiMirrorPatch(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Enabled *bool  `json:"enabled"`
-		RepoID  *int64 `json:"repo_id"`
-	}
+	var in mirrorPatchRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = apiDecode(w, r, &in)
@@ -110,7 +121,7 @@ func (s *server) apiMirrorPatch(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": "updated"})
+	s.apiJSON(w, http.StatusOK, doneAnswer{ID: id, Done: "updated"})
 }
 
 func (s *server) apiOSVariants(w http.ResponseWriter, r *http.Request) {
@@ -122,10 +133,20 @@ func (s *server) apiOSVariants(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(vs, len(vs)))
 }
 
+// variantGroupRequest is the body of PATCH /api/v1/os-variants/{id}; group_id 0 takes the
+// variant out of its group.
+type variantGroupRequest struct {
+	GroupID int64 `json:"group_id"`
+}
+
+// variantGroupAnswer is the answer of PATCH /api/v1/os-variants/{id}.
+type variantGroupAnswer struct {
+	ID      int64 `json:"id"`
+	GroupID int64 `json:"group_id"`
+}
+
 func (s *server) apiOSVariantPatch(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		GroupID int64 `json:"group_id"`
-	}
+	var in variantGroupRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = apiDecode(w, r, &in)
@@ -137,7 +158,7 @@ func (s *server) apiOSVariantPatch(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "group_id": in.GroupID})
+	s.apiJSON(w, http.StatusOK, variantGroupAnswer{ID: id, GroupID: in.GroupID})
 }
 
 func (s *server) apiOSGroups(w http.ResponseWriter, r *http.Request) {
@@ -149,10 +170,19 @@ func (s *server) apiOSGroups(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(gs, len(gs)))
 }
 
+// groupCreateRequest is the body of POST /api/v1/os-groups.
+type groupCreateRequest struct {
+	Name string `json:"name" openapi:"required"`
+}
+
+// groupAnswer is the answer of POST /api/v1/os-groups.
+type groupAnswer struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
 func (s *server) apiOSGroupCreate(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in groupCreateRequest
 	err := apiDecode(w, r, &in)
 	var id int64
 	if err == nil {
@@ -162,13 +192,23 @@ func (s *server) apiOSGroupCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusCreated, map[string]any{"id": id, "name": in.Name})
+	s.apiJSON(w, http.StatusCreated, groupAnswer{ID: id, Name: in.Name})
+}
+
+// groupReposRequest is the body of PUT /api/v1/os-groups/{id}/repos: the group's whole list of
+// repositories.
+type groupReposRequest struct {
+	RepoIDs []int64 `json:"repo_ids"`
+}
+
+// groupReposAnswer is the answer of PUT /api/v1/os-groups/{id}/repos.
+type groupReposAnswer struct {
+	ID      int64   `json:"id"`
+	RepoIDs []int64 `json:"repo_ids"`
 }
 
 func (s *server) apiOSGroupRepos(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		RepoIDs []int64 `json:"repo_ids"`
-	}
+	var in groupReposRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = apiDecode(w, r, &in)
@@ -180,7 +220,7 @@ func (s *server) apiOSGroupRepos(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "repo_ids": in.RepoIDs})
+	s.apiJSON(w, http.StatusOK, groupReposAnswer{ID: id, RepoIDs: in.RepoIDs})
 }
 
 func (s *server) apiUsers(w http.ResponseWriter, r *http.Request) {
@@ -192,12 +232,15 @@ func (s *server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(us, len(us)))
 }
 
+// userCreateRequest is the body of POST /api/v1/users.
+type userCreateRequest struct {
+	Name     string `json:"name" openapi:"required"`
+	Password string `json:"password" openapi:"required"` // at least 12 characters
+	Role     string `json:"role" openapi:"required,enum=admin|operator|viewer"`
+}
+
 func (s *server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name     string `json:"name"`
-		Password string `json:"password"`
-		Role     string `json:"role"`
-	}
+	var in userCreateRequest
 	err := apiDecode(w, r, &in)
 	var u store.User
 	if err == nil {
@@ -210,22 +253,44 @@ func (s *server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusCreated, u)
 }
 
+// userRoleRequest is the body of PATCH /api/v1/users/{id}: a role, a new password, or both;
+// role may be left out only when password is given.
+type userRoleRequest struct {
+	Role     string  `json:"role" openapi:"enum=admin|operator|viewer"`
+	Password *string `json:"password"` // sets the password and ends every session of the user
+}
+
+// userRoleAnswer is the answer of PATCH /api/v1/users/{id}: the user's role as it is now.
+type userRoleAnswer struct {
+	ID            int64  `json:"id"`
+	Role          string `json:"role"`
+	PasswordSet   bool   `json:"password_set"`
+	SessionsEnded int    `json:"sessions_ended"`
+}
+
 func (s *server) apiUserPatch(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Role string `json:"role"`
-	}
+	var in userRoleRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = apiDecode(w, r, &in)
 	}
-	if err == nil {
+	if err == nil && in.Password != nil {
+		err = checkPasswordReset(r, id, *in.Password) // before the role changes, so a refusal changes nothing
+	}
+	if err == nil && (in.Role != "" || in.Password == nil) {
 		err = s.setUserRole(r, id, in.Role)
+	}
+	out := userRoleAnswer{ID: id, Role: in.Role}
+	if err == nil && in.Password != nil {
+		var u store.User
+		u, out.SessionsEnded, err = s.setUserPassword(r, id, *in.Password)
+		out.Role, out.PasswordSet = u.Role, err == nil
 	}
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "role": in.Role})
+	s.apiJSON(w, http.StatusOK, out)
 }
 
 func (s *server) apiUserDelete(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +302,7 @@ func (s *server) apiUserDelete(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": "deleted"})
+	s.apiJSON(w, http.StatusOK, doneAnswer{ID: id, Done: "deleted"})
 }
 
 func (s *server) apiKeys(w http.ResponseWriter, r *http.Request) {
@@ -249,12 +314,21 @@ func (s *server) apiKeys(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(ks, len(ks)))
 }
 
+// apiKeyCreateRequest is the body of POST /api/v1/api-keys; a patchman key is always viewer.
+type apiKeyCreateRequest struct {
+	Name string `json:"name" openapi:"required"`
+	Kind string `json:"kind" openapi:"required,enum=api|patchman"`
+	Role string `json:"role" openapi:"enum=admin|operator|viewer"` // required for kind api
+}
+
+// apiKeyCreated is the answer of POST /api/v1/api-keys: the key and its secret, shown only here.
+type apiKeyCreated struct {
+	Key    store.APIKey `json:"key"`
+	Secret string       `json:"secret"`
+}
+
 func (s *server) apiKeyCreateJSON(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name string `json:"name"`
-		Kind string `json:"kind"`
-		Role string `json:"role"`
-	}
+	var in apiKeyCreateRequest
 	err := apiDecode(w, r, &in)
 	var secret string
 	var k store.APIKey
@@ -265,7 +339,7 @@ func (s *server) apiKeyCreateJSON(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusCreated, map[string]any{"key": k, "secret": secret})
+	s.apiJSON(w, http.StatusCreated, apiKeyCreated{Key: k, Secret: secret})
 }
 
 func (s *server) apiKeyRevokeJSON(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +351,7 @@ func (s *server) apiKeyRevokeJSON(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": "revoked"})
+	s.apiJSON(w, http.StatusOK, doneAnswer{ID: id, Done: "revoked"})
 }
 
 func (s *server) apiEnrollTokens(w http.ResponseWriter, r *http.Request) {
@@ -289,10 +363,20 @@ func (s *server) apiEnrollTokens(w http.ResponseWriter, r *http.Request) {
 	s.apiJSON(w, http.StatusOK, list(ts, len(ts)))
 }
 
+// enrollCreateRequest is the body of POST /api/v1/enroll-tokens.
+type enrollCreateRequest struct {
+	Name string `json:"name" openapi:"required"`
+}
+
+// enrollTokenCreated is the answer of POST /api/v1/enroll-tokens: the token and its secret,
+// shown only here.
+type enrollTokenCreated struct {
+	Token  store.EnrollToken `json:"token"`
+	Secret string            `json:"secret"`
+}
+
 func (s *server) apiEnrollCreate(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in enrollCreateRequest
 	err := apiDecode(w, r, &in)
 	var secret string
 	var t store.EnrollToken
@@ -303,7 +387,7 @@ func (s *server) apiEnrollCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusCreated, map[string]any{"token": t, "secret": secret})
+	s.apiJSON(w, http.StatusCreated, enrollTokenCreated{Token: t, Secret: secret})
 }
 
 func (s *server) apiEnrollRevoke(w http.ResponseWriter, r *http.Request) {
@@ -315,7 +399,7 @@ func (s *server) apiEnrollRevoke(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, map[string]any{"id": id, "done": "revoked"})
+	s.apiJSON(w, http.StatusOK, doneAnswer{ID: id, Done: "revoked"})
 }
 
 func (s *server) apiAudit(w http.ResponseWriter, r *http.Request) {

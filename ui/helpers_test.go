@@ -130,21 +130,27 @@ func newTestEnv(t *testing.T) *testEnv {
 // for tests that are not about logging in.
 func (e *testEnv) session(t *testing.T, name string) *http.Cookie {
 	t.Helper()
+	token, err := e.db.CreateSession(t.Context(), e.userID(t, name), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Cookie{Name: sessionCookie, Value: token}
+}
+
+// userID returns the id of the named test user.
+func (e *testEnv) userID(t *testing.T, name string) int64 {
+	t.Helper()
 	users, err := e.db.Users(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range users {
 		if u.Name == name {
-			token, err := e.db.CreateSession(t.Context(), u.ID, time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &http.Cookie{Name: sessionCookie, Value: token}
+			return u.ID
 		}
 	}
 	t.Fatalf("no user %s", name)
-	return nil
+	return 0
 }
 
 // do sends one request through the handler; cookie may be nil.

@@ -185,6 +185,7 @@ type hostData struct {
 	Repos    []store.HostRepo
 	Reports  []store.Report
 	Stale    bool
+	Agent    agentTokenState // the host's agent token (page only, not the API's host)
 }
 
 // loadHost gathers the host page; packages only when asked, since they are ~1,500 rows.
@@ -233,6 +234,10 @@ func (s *server) host(w http.ResponseWriter, r *http.Request) {
 	d, err := s.loadHost(r.Context(), r.PathValue("name"), q.Get("packages") == "1")
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if d.Agent, err = s.agentTokenOf(r, d.Host.Hostname); err != nil {
+		s.serverError(w, r, err)
 		return
 	}
 	p := s.page(r, d.Host.Hostname, "hosts")

@@ -35,6 +35,8 @@ func (s *server) routeTable() []route {
 		{"GET", "/login", rolePublic, false, "Login form", s.loginForm},
 		{"POST", "/login", rolePublic, false, "Log in", s.login},
 		{"POST", "/logout", rolePublic, false, "Log out", s.logout},
+		{"GET", "/account", v, false, "Your account: sessions and password", s.account},
+		{"POST", "/account/password", v, false, "Change your own password", s.accountPassword},
 
 		{"GET", "/{$}", v, false, "Dashboard", s.dashboard},
 		{"GET", "/hosts", v, false, "Host list (format=csv for CSV)", s.hosts},
@@ -42,6 +44,7 @@ func (s *server) routeTable() []route {
 		{"GET", "/hosts/{name}", v, false, "Host page", s.host},
 		{"GET", "/hosts/{name}/compare", v, false, "Compare two hosts' packages", s.hostCompare},
 		{"POST", "/hosts/{name}/delete", o, false, "Delete a host", s.hostDelete},
+		{"POST", "/hosts/{name}/token/revoke", a, false, "Revoke a host's agent token (the agent must enroll again)", s.hostTokenRevoke},
 		{"GET", "/packages", v, false, "Installed packages by name", s.packages},
 		{"GET", "/packages/{name}", v, false, "Versions of a package", s.packageDetail},
 		{"GET", "/repos", v, false, "Repositories and mirrors", s.repos},
@@ -69,6 +72,7 @@ func (s *server) routeTable() []route {
 		{"POST", "/admin/users", a, false, "Create a user", s.userCreate},
 		{"POST", "/admin/users/{id}/role", a, false, "Change a user's role", s.userRole},
 		{"POST", "/admin/users/{id}/delete", a, false, "Delete a user", s.userDelete},
+		{"POST", "/admin/users/{id}/password", a, false, "Set another user's password (their sessions end)", s.userPassword},
 		{"POST", "/admin/api-keys", a, false, "Create an API key", s.apiKeyCreate},
 		{"POST", "/admin/api-keys/{id}/revoke", a, false, "Revoke an API key", s.apiKeyRevoke},
 		{"POST", "/admin/enroll-tokens", a, false, "Create an enrollment token", s.enrollCreate},
@@ -106,7 +110,7 @@ func (s *server) routeTable() []route {
 		{"POST", "/api/v1/actions/process-reports", o, true, "Process pending reports now", s.apiProcessReports},
 		{"GET", "/api/v1/users", a, true, "Users", s.apiUsers},
 		{"POST", "/api/v1/users", a, true, "Create a user", s.apiUserCreate},
-		{"PATCH", "/api/v1/users/{id}", a, true, "Change a user's role", s.apiUserPatch},
+		{"PATCH", "/api/v1/users/{id}", a, true, "Change a user's role and/or set their password (their sessions end)", s.apiUserPatch},
 		{"DELETE", "/api/v1/users/{id}", a, true, "Delete a user", s.apiUserDelete},
 		{"GET", "/api/v1/api-keys", a, true, "API keys", s.apiKeys},
 		{"POST", "/api/v1/api-keys", a, true, "Create an API key (the secret is in this answer only)", s.apiKeyCreateJSON},
@@ -115,6 +119,9 @@ func (s *server) routeTable() []route {
 		{"POST", "/api/v1/enroll-tokens", a, true, "Create an enrollment token (the secret is in this answer only)", s.apiEnrollCreate},
 		{"DELETE", "/api/v1/enroll-tokens/{id}", a, true, "Revoke an enrollment token", s.apiEnrollRevoke},
 		{"GET", "/api/v1/audit", a, true, "Audit log", s.apiAudit},
+		{"POST", "/api/v1/account/password", v, true, "Change your own password (a session only: API keys are refused)", s.apiAccountPassword},
+		{"GET", "/api/v1/host-tokens", a, true, "Agent host tokens (never their secrets)", s.apiHostTokens},
+		{"DELETE", "/api/v1/host-tokens/{name}", a, true, "Revoke a host's agent token (the agent must enroll again)", s.apiHostTokenRevoke},
 	}
 }
 
