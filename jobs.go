@@ -121,6 +121,9 @@ func (a *app) serve(ctx context.Context) error {
 	if err := a.ensureAdmin(ctx); err != nil {
 		return err
 	}
+	if pct, limit := ui.TuneGC(); pct > 0 || limit > 0 {
+		a.log.Debug("garbage collection tuned for serving", "gogc", pct, "soft_memory_limit", limit)
+	}
 	ln, err := net.Listen("tcp", a.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -30,7 +30,7 @@ func scanHostTokenView(sc interface{ Scan(...any) error }) (HostTokenView, error
 // row through the host_tokens_live index.
 func (db *DB) HostTokenOf(ctx context.Context, hostname string) (HostTokenView, error) {
 	hostname = strings.ToLower(strings.TrimSpace(hostname))
-	v, err := scanHostTokenView(db.read.QueryRowContext(ctx, `SELECT `+hostTokenViewColumns+`
+	v, err := scanHostTokenView(db.cachedQueryRow(ctx, nil, `SELECT `+hostTokenViewColumns+`
 		FROM host_tokens t LEFT JOIN enroll_tokens e ON e.id = t.enroll_token_id
 		WHERE t.hostname = ? AND t.revoked IS NULL`, hostname))
 	if errors.Is(err, sql.ErrNoRows) {

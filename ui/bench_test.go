@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,20 +40,36 @@ func BenchmarkPages(b *testing.B) {
 	}
 	defer db.Close()
 	cookie := benchSession(b, db)
+	TuneGC() // as patchward serve does
 	ui := newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), Actions{})
 	h := ui.routes()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	html, total := pageWeight(b, h, cookie, "/")
 	assetBytes := total - html
-	// Each request takes the next path of its page's rotation, so caches of one answer do
-	// not flatter the figures: 500 different hosts, and the host list under varied filters.
+	pages := benchPagePaths()
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			builds := ui.cache.builds.Load()
+			benchPage(b, srv, cookie, p.paths, assetBytes)
+			// Whole-fleet reads rebuilt during the run: 0 unless the database changed.
+			b.ReportMetric(float64(ui.cache.builds.Load()-builds), "cache-rebuilds")
+		})
+	}
+}
+
+// benchPagePaths are the paths each page benchmark rotates through, so caches of one answer do
+// not flatter the figures: 500 different hosts, and the host list under varied filters.
+func benchPagePaths() []struct {
+	name  string
+	paths []string
+} {
 	var hostPages []string
 	for i := range 500 {
 		n := (i * 7919) % benchHosts
 		hostPages = append(hostPages, fmt.Sprintf("/hosts/host%05d.%s.example.org", n, []string{"eu", "us", "ap"}[n%3]))
 	}
-	pages := []struct {
+	return []struct {
 		name  string
 		paths []string
 	}{
@@ -60,14 +78,6 @@ func BenchmarkPages(b *testing.B) {
 		{"hosts-filtered", []string{"/hosts?security=yes&sort=security&dir=desc&page=3", "/hosts?q=host042&os=Rocky+Linux+9.2",
 			"/hosts?tag=web&reboot=no&sort=packages", "/hosts?stale=yes&arch=amd64&sort=os", "/hosts?domain=eu.example.org&q=host01"}},
 		{"host", hostPages},
-	}
-	for _, p := range pages {
-		b.Run(p.name, func(b *testing.B) {
-			builds := ui.cache.builds.Load()
-			benchPage(b, srv, cookie, p.paths, assetBytes)
-			// Whole-fleet reads rebuilt during the run: 0 unless the database changed.
-			b.ReportMetric(float64(ui.cache.builds.Load()-builds), "cache-rebuilds")
-		})
 	}
 }
 
@@ -186,7 +196,56 @@ func TestServeBenchFleet(t *testing.T) {
 	}
 	defer db.Close()
 	cookie := benchSession(t, db)
+	TuneGC() // as patchward serve does
 	fmt.Printf("cookie: %s=%s\n", cookie.Name, cookie.Value)
 	srv := &http.Server{Addr: addr, Handler: newServer(db, Options{StaleDays: 14}, nil, Actions{}).routes()}
+	// PATCHWARD_SERVE_FLEET_PROFILE=FILE,DURATION writes a CPU profile of the server's first DURATION.
+	if spec := os.Getenv("PATCHWARD_SERVE_FLEET_PROFILE"); spec != "" {
+		file, dur, _ := strings.Cut(spec, ",")
+		d, err := time.ParseDuration(dur)
+		if err != nil {
+			t.Fatalf("PATCHWARD_SERVE_FLEET_PROFILE=%s: want FILE,DURATION", spec)
+		}
+		f, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(d, func() { pprof.StopCPUProfile(); f.Close() })
+	}
 	t.Fatal(srv.ListenAndServe())
+}
+
+// BenchmarkPageCPU renders the benchmark pages one at a time straight through the handler (no
+// network, no load generator): the CPU cost of each page, steadier than the latencies under load.
+//
+//	go test ./ui/ -run '^$' -bench BenchmarkPageCPU -count 5
+func BenchmarkPageCPU(b *testing.B) {
+	path, err := benchFleetPath(b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	cookie := benchSession(b, db)
+	h := newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), Actions{}).routes()
+	for _, p := range benchPagePaths() {
+		b.Run(p.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				req := httptest.NewRequest(http.MethodGet, p.paths[i%len(p.paths)], nil)
+				req.AddCookie(cookie)
+				req.Header.Set("Accept-Encoding", "gzip")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: status %d", p.paths[i%len(p.paths)], rec.Code)
+				}
+			}
+		})
+	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"html"
 	"io"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
+
+	"patchward/store"
 )
 
 // The small components below appear on every row of the long lists (two count badges and a
@@ -95,5 +98,47 @@ func reportCell(t, staleBefore, now time.Time) templ.Component {
 		}
 		timeAgo(t, now).(leaf)(w)
 		w.raw(`</td>`)
+	})
+}
+
+// updateRow is one row of a host page's updates table (a host has a hundred or more of them),
+// with the errata and CVEs behind the update.
+func updateRow(u store.HostUpdate, errata []store.ErratumRef) templ.Component {
+	return leaf(func(w *leafWriter) {
+		w.raw(`<tr data-testid="update-row" data-package="`, html.EscapeString(u.Name), `" data-security="`,
+			strconv.FormatBool(u.Security), `" data-held="`, strconv.FormatBool(u.Held), `"><td><a href="`,
+			html.EscapeString("/packages/"+url.PathEscape(u.Name)), `"><strong>`, html.EscapeString(u.Name), `</strong></a>`)
+		for _, e := range errata {
+			w.raw(`<small class="block errata" data-testid="update-erratum"><a href="`,
+				html.EscapeString("/errata/"+url.PathEscape(e.Name)), `">`, html.EscapeString(e.Name), `</a>`)
+			if e.Severity != "" {
+				w.raw(` <span class="muted">`, html.EscapeString(e.Severity), `</span>`)
+			}
+			for _, c := range e.CVEs {
+				w.raw(` <a href="`, html.EscapeString("/cves/"+url.PathEscape(c)), `" class="cve" data-testid="update-cve">`,
+					html.EscapeString(c), `</a>`)
+			}
+			w.raw(`</small>`)
+		}
+		w.raw(`</td><td class="hide-sm">`, html.EscapeString(u.Arch), `</td><td class="mono">`, html.EscapeString(orDash(u.Installed)),
+			`</td><td class="mono">`, html.EscapeString(u.Available), `</td><td class="hide-sm">`)
+		if u.RepoID != 0 {
+			w.raw(`<a href="/repos#repo-`, id64(u.RepoID), `">`, html.EscapeString(u.Repo), `</a>`)
+		} else {
+			w.raw(html.EscapeString(orDash(u.Repo)))
+		}
+		w.raw(`</td><td>`)
+		if u.Security {
+			w.raw(`<span class="badge badge-security">security</span>`)
+		} else {
+			w.raw(`<span class="badge badge-bugfix">bugfix</span>`)
+		}
+		if u.Held {
+			w.raw(` <span class="badge badge-neutral" title="The package is on hold on this host: not counted as pending" data-testid="update-held">held</span>`)
+		}
+		if u.Client {
+			w.raw(` <small class="muted" title="Reported by the client, not found by patchward">client</small>`)
+		}
+		w.raw(`</td></tr>`)
 	})
 }
