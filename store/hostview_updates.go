@@ -31,15 +31,27 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 	var out []HostUpdate
 	var psMembers []byte
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
-		if err := db.cachedQueryRow(ctx, tx, `SELECT COALESCE(ps.members, x'') FROM hosts h
-			LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&psMembers); err != nil {
+		// One look at the host says which of the rarer parts (held packages, updates its
+		// client reported) there are to read: most hosts have neither.
+		var hasClient, hasHolds bool
+		if err := db.cachedQueryRow(ctx, tx, `SELECT
+			EXISTS (SELECT 1 FROM host_client_updates WHERE host_id = h.id),
+			EXISTS (SELECT 1 FROM host_holds WHERE host_id = h.id)
+			FROM hosts h WHERE h.id = ?`, hostID).Scan(&hasClient, &hasHolds); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
 		}
 		var err error
-		if out, err = db.computedHostUpdates(ctx, tx, hostID); err != nil {
+		if out, err = db.computedHostUpdates(ctx, tx, hostID, hasHolds); err != nil {
+			return err
+		}
+		if !hasClient {
+			return nil
+		}
+		if err := db.cachedQueryRow(ctx, tx, `SELECT COALESCE(ps.members, x'') FROM hosts h
+			LEFT JOIN package_sets ps ON ps.id = h.package_set_id WHERE h.id = ?`, hostID).Scan(&psMembers); err != nil {
 			return err
 		}
 		client, err := db.clientHostUpdates(ctx, tx, hostID)
@@ -70,35 +82,37 @@ func (db *DB) HostUpdates(ctx context.Context, hostID int64) ([]HostUpdate, erro
 	return out, nil
 }
 
-func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
-	// Held packages and repository names are looked up once, not joined on every update row:
-	// a host holds few packages (usually none) and its updates come from a few repositories.
+func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64, hasHolds bool) ([]HostUpdate, error) {
+	// Held packages are looked up once, not joined on every update row: a host holds few
+	// packages, usually none.
 	held := map[string]bool{}
-	rows, err := db.cachedQuery(ctx, tx, `SELECT name FROM host_holds WHERE host_id = ?`, hostID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
+	if hasHolds {
+		rows, err := db.cachedQuery(ctx, tx, `SELECT name FROM host_holds WHERE host_id = ?`, hostID)
+		if err != nil {
 			return nil, err
 		}
-		held[name] = true
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			held[name] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	repoNames := map[int64]string{}
 	// Both versions come out as one EVR string each (as PackageKey.EVR builds it): fewer
 	// columns to fetch is most of the cost of a 100-update host's rows.
-	rows, err = db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type, `+sqlEVR("op")+`, `+sqlEVR("np")+`,
-		COALESCE(cu.repo_id, 0), cu.security
+	rows, err := db.cachedQuery(ctx, tx, `SELECT op.name, op.arch, op.type, `+sqlEVR("op")+`, `+sqlEVR("np")+`,
+		COALESCE(r.name, ''), COALESCE(cu.repo_id, 0), cu.security
 		FROM hosts h
 		JOIN computed_updates cu ON cu.computation_id = h.computation_id
 		JOIN packages op ON op.id = cu.old_package_id
 		JOIN packages np ON np.id = cu.new_package_id
+		LEFT JOIN repos r ON r.id = cu.repo_id
 		WHERE h.id = ?`, hostID)
 	if err != nil {
 		return nil, err
@@ -107,31 +121,13 @@ func (db *DB) computedHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64)
 	var out []HostUpdate
 	for rows.Next() {
 		var u HostUpdate
-		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &u.Installed, &u.Available, &u.RepoID, &u.Security); err != nil {
+		if err := rows.Scan(&u.Name, &u.Arch, &u.Type, &u.Installed, &u.Available, &u.Repo, &u.RepoID, &u.Security); err != nil {
 			return nil, err
 		}
 		u.Held = held[u.Name]
-		if u.RepoID != 0 {
-			repoNames[u.RepoID] = ""
-		}
 		out = append(out, u)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for id := range repoNames {
-		var name string
-		// A repository deleted since (its updates' repo_id is set NULL then) keeps an empty name.
-		if err := db.cachedQueryRow(ctx, tx, `SELECT name FROM repos WHERE id = ?`, id).Scan(&name); err == nil {
-			repoNames[id] = name
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-	}
-	for i := range out {
-		out[i].Repo = repoNames[out[i].RepoID]
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func (db *DB) clientHostUpdates(ctx context.Context, tx *sql.Tx, hostID int64) ([]HostUpdate, error) {
