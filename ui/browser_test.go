@@ -206,6 +206,7 @@ func TestBrowser(t *testing.T) {
 		{"15-admin", "/admin", "users-table"},
 		{"16-audit", "/admin/audit", "audit-table"},
 		{"17-compare", "/hosts/web1.example.org/compare?with=web2.example.org", "compare-table"},
+		{"18-account", "/account", "account-details"},
 	}
 	for _, p := range pages {
 		do(t, ctx, chromedp.Navigate(ts.URL+p.path), chromedp.WaitReady(chromedp.CSS(`[data-testid="`+p.testid+`"]`)))
