@@ -47,13 +47,8 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-// absTime is the exact time shown on hover and in machine-readable attributes.
-func absTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
+// absTimeLayout is the exact time shown on hover (timeAgo's title).
+const absTimeLayout = "2006-01-02 15:04:05 UTC"
 
 // isoTime is the datetime attribute of a <time> element.
 func isoTime(t time.Time) string {

@@ -41,8 +41,6 @@ func (w *leafWriter) raw(s ...string) {
 	}
 }
 
-func (w *leafWriter) text(s string) { w.raw(html.EscapeString(s)) }
-
 func (w *leafWriter) bytes(b []byte) {
 	if w.err == nil {
 		_, w.err = w.w.Write(b)
@@ -60,7 +58,7 @@ func timeAgo(t, now time.Time) templ.Component {
 		w.raw(`<time datetime="`)
 		w.bytes(u.AppendFormat(w.tmp[:0], time.RFC3339))
 		w.raw(`" title="`)
-		w.bytes(u.AppendFormat(w.tmp[:0], "2006-01-02 15:04:05 UTC"))
+		w.bytes(u.AppendFormat(w.tmp[:0], absTimeLayout))
 		w.raw(`">`, ago(t, now), `</time>`)
 	})
 }
