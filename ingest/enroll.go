@@ -91,7 +91,7 @@ func (s *server) check(ctx context.Context, a nativeAuth, hostname string) (int,
 	if !a.keyless {
 		return 0, "", nil
 	}
-	_, err := s.db.LiveHostToken(ctx, hostname)
+	_, err := s.db.HostTokenOf(ctx, hostname)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, "", nil
 	}

@@ -242,8 +242,7 @@ func (s *HostSnapshot) Hosts(f HostFilter) ([]HostSummary, int) {
 		to = from + f.Limit
 	}
 	var out []HostSummary
-	if len(terms) == 0 && f.OS == "" && f.Arch == "" && f.Domain == "" && f.Tag == "" && f.Reboot == nil &&
-		f.HasSecurity == nil && f.Stale == nil {
+	if !f.Narrows() {
 		// Nothing to match: the page is a slice of the order.
 		for k := from; k < min(to, len(order)); k++ {
 			i := order[k]

@@ -58,7 +58,7 @@ func TestEnrollAndHostTokens(t *testing.T) {
 	if _, err := db.VerifyHostToken(ctx, enroll); !errors.Is(err, ErrNotFound) {
 		t.Errorf("enrollment token as host token: got %v, want ErrNotFound", err)
 	}
-	if lt, err := db.LiveHostToken(ctx, "web1.EXAMPLE.org"); err != nil || lt.ID != ht.ID {
+	if lt, err := db.HostTokenOf(ctx, "web1.EXAMPLE.org"); err != nil || lt.ID != ht.ID {
 		t.Errorf("live token: got %+v, %v; want id %d", lt, err, ht.ID)
 	}
 	ets, err := db.EnrollTokens(ctx)
@@ -79,7 +79,7 @@ func TestEnrollAndHostTokens(t *testing.T) {
 	if _, _, err := db.EnrollHost(ctx, enroll, "web1.example.org"); err != nil {
 		t.Errorf("re-enroll after revoke: %v", err)
 	}
-	hts, err := db.HostTokens(ctx)
+	hts, _, err := db.HostTokenViews(ctx, 0)
 	if err != nil || len(hts) != 2 || hts[1].Revoked.IsZero() || !hts[0].Revoked.IsZero() {
 		t.Errorf("host tokens: got %+v, %v; want one live and one revoked", hts, err)
 	}

@@ -59,42 +59,6 @@ func (db *DB) VerifyHostToken(ctx context.Context, presented string) (HostToken,
 	return t, nil
 }
 
-// LiveHostToken returns the live (unrevoked) token bound to hostname, or ErrNotFound when the
-// name is not enrolled.
-func (db *DB) LiveHostToken(ctx context.Context, hostname string) (HostToken, error) {
-	hostname = strings.ToLower(strings.TrimSpace(hostname))
-	t, err := scanHostToken(db.read.QueryRowContext(ctx, `SELECT `+hostTokenColumns+`
-		FROM host_tokens WHERE hostname = ? AND revoked IS NULL`, hostname))
-	if errors.Is(err, sql.ErrNoRows) {
-		return HostToken{}, ErrNotFound
-	}
-	if err != nil {
-		return HostToken{}, fmt.Errorf("host token for %s: %w", hostname, err)
-	}
-	return t, nil
-}
-
-// HostTokens lists every host token, revoked ones included, newest first.
-func (db *DB) HostTokens(ctx context.Context) ([]HostToken, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+hostTokenColumns+` FROM host_tokens ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list host tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []HostToken
-	for rows.Next() {
-		t, err := scanHostToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list host tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list host tokens: %w", err)
-	}
-	return out, nil
-}
-
 // RevokeHostToken revokes the live token of hostname, so that the host (or a rebuilt one of the
 // same name) can enroll again. ErrNotFound if the name has no live token.
 func (db *DB) RevokeHostToken(ctx context.Context, hostname string) error {

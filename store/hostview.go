@@ -52,6 +52,12 @@ type HostFilter struct {
 	Offset      int
 }
 
+// Narrows reports whether any condition of f can leave a host out (sorting and paging aside).
+func (f HostFilter) Narrows() bool {
+	return f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
+		f.HasSecurity != nil || f.Stale != nil
+}
+
 // heldCountSQL counts the updates of host h (with computation c) that are for packages on
 // hold: they are shown as held, never counted as pending. For a host without holds it is one
 // index probe of host_holds.

@@ -158,29 +158,19 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (User, er
 	return u, nil
 }
 
-// SetPassword replaces a user's password; ErrNotFound if there is no such user.
+// SetPassword replaces a user's password and ends every session of that user; ErrNotFound if
+// there is no such user.
 func (db *DB) SetPassword(ctx context.Context, name, password string) error {
-	if password == "" {
-		return fmt.Errorf("set password of %s: empty password", name)
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM users WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("set password of %s: %w", name, ErrNotFound)
 	}
-	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
-	return db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE name = ?`, hash, name)
-		if err != nil {
-			return fmt.Errorf("set password of %s: %w", name, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("set password of %s: %w", name, ErrNotFound)
-		}
-		// A new password ends every existing session of that user.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)`, name); err != nil {
-			return fmt.Errorf("end sessions of %s: %w", name, err)
-		}
-		return nil
-	})
+	_, err = db.SetUserPassword(ctx, id, password, "")
+	return err
 }
 
 // Users lists all users by name.

@@ -18,7 +18,7 @@ import (
 // the slot is freed) means a slow client never holds one.
 type admission struct {
 	slots  chan struct{}
-	queued atomic.Int64 // requests waiting for a slot, for tests and metrics
+	queued atomic.Int64 // requests waiting for a slot (the order test watches it)
 }
 
 // admitBuffer is how much of an answer is held back while its slot is taken; a larger answer

@@ -72,11 +72,6 @@ func (s *server) hostFilter(q url.Values) (store.HostFilter, int) {
 	return f, pageNo
 }
 
-func filtered(f store.HostFilter) bool {
-	return f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
-		f.HasSecurity != nil || f.Stale != nil
-}
-
 func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, pageNo := s.hostFilter(q)
@@ -92,7 +87,7 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	hosts, total := snap.Hosts(f)
 	facets := snap.Facets()
 	d := hostsData{Query: q, Hosts: hosts, Total: total, Page: pageNo, Pages: max(1, (total+hostsPerPage-1)/hostsPerPage),
-		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: filtered(f), tagURLs: map[string]string{}}
+		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: f.Narrows(), tagURLs: map[string]string{}}
 	p := s.page(r, "Hosts", "hosts")
 	d.StaleBefore = f.StaleBefore
 	s.render(w, r, http.StatusOK, hostsView(p, d))

@@ -79,12 +79,4 @@ with open(d + "/dashboard.paths", "w") as f:
 ' "$dir"
 echo "fleet: $(wc -l <"$dir/host.paths") host pages of $("$bin" hosts --json --data "$data" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') hosts"
 
-for p in dashboard hosts hostsf host; do
-  PATHS=$dir/$p.paths wrk -t2 -c32 -d3s -s "$root/ui/testdata/wrk/rotate.lua" -H "Cookie: $cookie" -H "Accept-Encoding: gzip" "$base" >/dev/null
-  t0=$(awk '{print $14+$15}' /proc/$spid/stat)
-  out=$(PATHS=$dir/$p.paths wrk -t2 -c32 -d15s --latency -s "$root/ui/testdata/wrk/rotate.lua" -H "Cookie: $cookie" -H "Accept-Encoding: gzip" "$base")
-  t1=$(awk '{print $14+$15}' /proc/$spid/stat)
-  n=$(echo "$out" | grep "requests in" | awk '{print $1}')
-  echo "== $p  server-cpu-ms/req=$(echo "scale=3; ($t1-$t0)*1000/$(getconf CLK_TCK)/$n" | bc)  load=$(cut -d' ' -f1 /proc/loadavg)"
-  echo "$out" | grep -E " 50%| 99%|Requests/sec|Non-2xx|Socket"
-done
+PATHS_DIR=$dir SERVER_PID=$spid URL=$base sh "$root/ui/testdata/wrk/run.sh" "$cookie" dashboard hosts hostsf host
