@@ -33,7 +33,7 @@ func (db *DB) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
 		limit = 100
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, at, actor, action, detail FROM audit_log
-		ORDER BY id DESC LIMIT ?`, limit)
+		ORDER BY id DESC`+limitSQL(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

@@ -93,8 +93,7 @@ func (db *DB) Errata(ctx context.Context, f ErrataFilter) ([]Erratum, int, error
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM errata e`+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, erratumCols+where+` ORDER BY e.issued DESC, e.name LIMIT ? OFFSET ?`,
-			append(args, f.Limit, max(f.Offset, 0))...)
+		rows, err := tx.QueryContext(ctx, erratumCols+where+` ORDER BY e.issued DESC, e.name`+limitSQL(f.Limit, f.Offset), args...)
 		if err != nil {
 			return err
 		}
@@ -191,7 +190,7 @@ func (db *DB) CVEs(ctx context.Context, search string, limit, offset int) ([]CVE
 				WHERE r2.type = 'cve' AND r2.ref_id = r.ref_id))
 			FROM erratum_refs r JOIN errata e ON e.id = r.erratum_id
 			WHERE r.type = 'cve' AND instr(r.ref_id, ?) > 0
-			GROUP BY r.ref_id ORDER BY r.ref_id DESC LIMIT ? OFFSET ?`, []any{search, limit, max(offset, 0)},
+			GROUP BY r.ref_id ORDER BY r.ref_id DESC`+limitSQL(limit, offset), []any{search},
 			func(sc *sql.Rows) error {
 				var c CVE
 				var errata string

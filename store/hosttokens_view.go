@@ -51,12 +51,9 @@ func (db *DB) HostTokenViews(ctx context.Context, limit int) ([]HostTokenView, i
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM host_tokens`).Scan(&total); err != nil {
 			return err
 		}
-		if limit <= 0 {
-			limit = -1 // SQLite: no limit
-		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+hostTokenViewColumns+`
 			FROM host_tokens t LEFT JOIN enroll_tokens e ON e.id = t.enroll_token_id
-			ORDER BY t.id DESC LIMIT ?`, limit)
+			ORDER BY t.id DESC`+limitSQL(limit, 0))
 		if err != nil {
 			return err
 		}

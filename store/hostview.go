@@ -195,8 +195,7 @@ func (db *DB) Hosts(ctx context.Context, f HostFilter) ([]HostSummary, int, erro
 	q := hostSummaryCols + hostSummaryFrom + where + " ORDER BY " + order + dir + ", h.hostname" + dir
 	pageArgs := slices.Clone(args)
 	if f.Limit > 0 {
-		q += " LIMIT ? OFFSET ?"
-		pageArgs = append(pageArgs, f.Limit, max(f.Offset, 0))
+		q += limitSQL(f.Limit, f.Offset)
 	}
 	var out []HostSummary
 	var total int

@@ -137,7 +137,7 @@ func dashboardList(ctx context.Context, tx *sql.Tx, dst *DashboardList, q string
 	if dst.Count == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, q+` LIMIT ?`, append(args, dashboardLimit)...)
+	rows, err := tx.QueryContext(ctx, q+limitSQL(dashboardLimit, 0), args...)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (db *DB) RepoOSNames(ctx context.Context, repoID int64, limit int) ([]strin
 		JOIN computations c ON c.repo_set_id = rsm.set_id
 		JOIN hosts h ON h.computation_id = c.id
 		JOIN os_variants ov ON ov.id = h.os_variant_id
-		WHERE rsm.repo_id = ? GROUP BY ov.name ORDER BY count(*) DESC, ov.name LIMIT ?`, repoID, limit)
+		WHERE rsm.repo_id = ? GROUP BY ov.name ORDER BY count(*) DESC, ov.name`+limitSQL(limit, 0), repoID)
 	if err != nil {
 		return nil, fmt.Errorf("os names of repo %d: %w", repoID, err)
 	}

@@ -109,7 +109,7 @@ func (db *DB) PendingReportIDs(ctx context.Context, limit int) ([]int64, error) 
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM reports WHERE status = 'pending' ORDER BY id LIMIT ?`, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM reports WHERE status = 'pending' ORDER BY id`+limitSQL(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("list pending reports: %w", err)
 	}
@@ -196,7 +196,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id DESC`+limitSQL(f.Limit, 0), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}

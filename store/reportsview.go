@@ -31,7 +31,7 @@ func (db *DB) ReportCounts(ctx context.Context) (map[string]int, error) {
 // prepared statement: the host page asks for them on every view.
 func (db *DB) HostReports(ctx context.Context, hostID int64, limit int) ([]Report, error) {
 	rows, err := db.cachedQuery(ctx, nil, `SELECT `+reportColumns+` FROM reports WHERE host_id = ?
-		ORDER BY id DESC LIMIT ?`, hostID, limit)
+		ORDER BY id DESC`+limitSQL(limit, 0), hostID)
 	if err != nil {
 		return nil, fmt.Errorf("reports of host %d: %w", hostID, err)
 	}

@@ -186,9 +186,14 @@ func TestServeBenchFleet(t *testing.T) {
 	if addr == "" {
 		t.Skip("set PATCHWARD_SERVE_FLEET=host:port to serve the benchmark fleet")
 	}
-	path, err := benchFleetPath(t.Logf)
-	if err != nil {
-		t.Fatal(err)
+	// PATCHWARD_SERVE_FLEET_DB serves another database instead, e.g. the simulator fleet's
+	// (.bench/simfleet/data/patchward.db, see simfleet.sh).
+	path := os.Getenv("PATCHWARD_SERVE_FLEET_DB")
+	if path == "" {
+		var err error
+		if path, err = benchFleetPath(t.Logf); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db, err := store.Open(context.Background(), path)
 	if err != nil {
