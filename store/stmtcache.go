@@ -35,6 +35,9 @@ func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 // cachedQuery runs a read query through the statement cache, inside tx when tx is not nil.
 func (db *DB) cachedQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if tx == nil {
+		tx = db.ctxReadTx(ctx)
+	}
 	st, err := db.readStmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -47,6 +50,9 @@ func (db *DB) cachedQuery(ctx context.Context, tx *sql.Tx, q string, args ...any
 
 // cachedQueryRow is cachedQuery for one row.
 func (db *DB) cachedQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if tx == nil {
+		tx = db.ctxReadTx(ctx)
+	}
 	st, err := db.readStmt(ctx, q)
 	if err != nil {
 		// Let the error surface from Scan, as QueryRow does, through an uncached query.

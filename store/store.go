@@ -150,7 +150,36 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // withReadTx runs fn in one read transaction on the reader pool, so that several queries see
 // one consistent snapshot.
+// readTxKey carries a read transaction of one DB in a context (see ReadTx).
+type readTxKey struct{ db *DB }
+
+// ReadTx runs fn with one read transaction in its context: the store's reads that fn makes with
+// that context (through withReadTx and the statement cache) see one snapshot and share one WAL
+// read lock, instead of each statement taking its own. A page that shows a host's summary,
+// updates, errata, repositories and reports is then consistent, and cheaper. The context must
+// not be used from several goroutines at once: a transaction is one connection.
+func (db *DB) ReadTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if db.ctxReadTx(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(context.WithValue(ctx, readTxKey{db}, tx))
+}
+
+// ctxReadTx returns the read transaction ReadTx put in ctx, or nil.
+func (db *DB) ctxReadTx(ctx context.Context) *sql.Tx {
+	tx, _ := ctx.Value(readTxKey{db}).(*sql.Tx)
+	return tx
+}
+
 func (db *DB) withReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx := db.ctxReadTx(ctx); tx != nil {
+		return fn(tx)
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

@@ -183,31 +183,34 @@ type hostData struct {
 	Agent    agentTokenState // the host's agent token (page only, not the API's host)
 }
 
-// loadHost gathers the host page; packages only when asked, since they are ~1,500 rows.
+// loadHost gathers the host page in one read transaction (one consistent snapshot); packages
+// only when asked, since they are ~1,500 rows.
 func (s *server) loadHost(ctx context.Context, name string, pkgs bool) (hostData, error) {
-	h, err := s.db.HostByName(ctx, name)
-	if err != nil {
-		return hostData{}, err
-	}
-	d := hostData{Host: h, ShowPkgs: pkgs}
-	if d.Updates, err = s.db.HostUpdates(ctx, h.ID); err != nil {
-		return d, err
-	}
-	if d.Errata, err = s.db.UpdateErrata(ctx, h.ID); err != nil {
-		return d, err
-	}
-	if d.Repos, err = s.db.HostRepos(ctx, h.ID); err != nil {
-		return d, err
-	}
-	if d.Reports, err = s.db.HostReports(ctx, h.ID, 10); err != nil {
-		return d, err
-	}
-	if pkgs {
-		if d.Packages, err = s.db.HostPackages(ctx, h.ID); err != nil {
-			return d, err
+	var d hostData
+	err := s.db.ReadTx(ctx, func(ctx context.Context) error {
+		h, err := s.db.HostByName(ctx, name)
+		if err != nil {
+			return err
 		}
-	}
-	return d, nil
+		d = hostData{Host: h, ShowPkgs: pkgs}
+		if d.Updates, err = s.db.HostUpdates(ctx, h.ID); err != nil {
+			return err
+		}
+		if d.Errata, err = s.db.UpdateErrata(ctx, h.ID); err != nil {
+			return err
+		}
+		if d.Repos, err = s.db.HostRepos(ctx, h.ID); err != nil {
+			return err
+		}
+		if d.Reports, err = s.db.HostReports(ctx, h.ID, 10); err != nil {
+			return err
+		}
+		if pkgs {
+			d.Packages, err = s.db.HostPackages(ctx, h.ID)
+		}
+		return err
+	})
+	return d, err
 }
 
 func (s *server) host(w http.ResponseWriter, r *http.Request) {
