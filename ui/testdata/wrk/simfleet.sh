@@ -37,6 +37,13 @@ wait_http() { # URL: wait up to 60 s for an answer
 spid=$!
 pids="$spid"
 wait_http "$base/healthz"
+# Measure the steady state: the jobs a start runs (update finding, the chart's point) write to
+# the database, and the first page views after a write rebuild the cached fleet reads.
+i=0
+until grep -q 'job=history' "$dir/serve.log"; do
+  i=$((i + 1)); [ $i -lt 600 ] || break
+  sleep 0.1
+done
 
 if [ ! -f "$dir/fleet.done" ]; then
   echo "building the fleet in $dir (a few minutes)"
