@@ -17,8 +17,8 @@ import (
 
 	"patchward/ingest"
 	"patchward/repo"
-	"patchward/store/metrics"
 	"patchward/ui"
+	"patchward/ui/metrics"
 )
 
 // Config is patchward's whole configuration, loaded defaults -> TOML file -> PATCHWARD_*

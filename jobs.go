@@ -18,8 +18,8 @@ import (
 	"patchward/ingest"
 	"patchward/repo"
 	"patchward/store"
-	"patchward/store/metrics"
 	"patchward/ui"
+	"patchward/ui/metrics"
 )
 
 // processReports processes every pending report; each processed host's updates are then found

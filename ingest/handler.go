@@ -16,8 +16,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"patchward/ingest/netlist"
 	"patchward/store"
-	"patchward/store/netlist"
 )
 
 // server serves report intake.

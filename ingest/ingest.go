@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	"patchward/store/netlist"
+	"patchward/ingest/netlist"
 )
 
 // DefaultAllowedNetworks are the networks that may send reports without credentials unless

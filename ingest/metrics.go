@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"patchward/store/metrics"
+	"patchward/ui/metrics"
 )
 
 // statusRecorder remembers the status code a handler answered with.

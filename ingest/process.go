@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"patchward/store"
-	"patchward/store/metrics"
+	"patchward/ui/metrics"
 )
 
 // Processor applies pending reports to their hosts. It is safe to use from several goroutines

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"patchward/store"
-	"patchward/store/metrics"
+	"patchward/ui/metrics"
 )
 
 // Refresher runs the refresh job: it fetches each enabled mirror's index, and stores the

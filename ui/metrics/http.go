@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"patchward/store/netlist"
+	"patchward/ingest/netlist"
 )
 
 // DefaultAllowedNetworks may scrape /metrics without a token: loopback only, because the
