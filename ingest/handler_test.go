@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,15 +15,7 @@ import (
 	"patchward/store"
 )
 
-func openTestDB(t testing.TB) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func openTestDB(t testing.TB) *store.DB { return store.OpenTest(t) }
 
 // post sends body to h as if from remote, and returns the recorded response.
 func post(h http.Handler, path, remote string, hdr http.Header, body []byte) *httptest.ResponseRecorder {

@@ -41,7 +41,7 @@ func (db *DB) SetUserPassword(ctx context.Context, userID int64, password, keepS
 		return 0, fmt.Errorf("set password of user %d: empty password", userID)
 	}
 	// Hash before taking the writer: argon2 takes ~100 ms and 64 MiB by design.
-	hash, err := hashPassword(password)
+	hash, err := db.hashPassword(password)
 	if err != nil {
 		return 0, fmt.Errorf("set password of user %d: %w", userID, err)
 	}

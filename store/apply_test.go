@@ -4,21 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 // openIngestTestDB opens a fresh database with a settable clock.
 func openIngestTestDB(t testing.TB) (*DB, *time.Time) {
+	return openClockedDB(t, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+}
+
+// openClockedDB is OpenTest with a clock that starts at start and that the test moves.
+func openClockedDB(t testing.TB, start time.Time, opts ...Option) (*DB, *time.Time) {
 	t.Helper()
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, &now
+	now := start
+	return OpenTest(t, append([]Option{WithClock(func() time.Time { return now })}, opts...)...), &now
 }
 
 // ingestReport is a small Debian host report.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,12 +24,8 @@ type compFixture struct {
 func newCompFixture(t *testing.T) *compFixture {
 	t.Helper()
 	ctx := context.Background()
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, clock := openClockedDB(t, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	now := *clock
 	f := &compFixture{db: db, pkg: map[string]int64{}}
 	exec := func(q string, args ...any) int64 {
 		t.Helper()

@@ -5,20 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 )
 
 func openMirrorTestDB(t *testing.T) *DB {
-	t.Helper()
-	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), WithClock(func() time.Time { return clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, _ := openClockedDB(t, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	return db
 }
 

@@ -38,6 +38,9 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	now   func() time.Time
+	// pwCost is the argon2id cost of new password hashes; verification reads the cost from
+	// each stored hash, so a cheap test cost never weakens a real database's existing hashes.
+	pwCost passwordCost
 }
 
 // Option changes how Open sets up the DB.
@@ -46,12 +49,18 @@ type Option func(*DB)
 // WithClock injects the clock used for every timestamp the store writes.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
+// WithPasswordCost sets the argon2id passes and memory (KiB) of new password hashes. Only tests
+// lower it (see OpenTest); a server always hashes at the production cost.
+func WithPasswordCost(passes, memoryKiB uint32) Option {
+	return func(db *DB) { db.pwCost = passwordCost{passes, memoryKiB} }
+}
+
 // Open opens (creating if needed) the SQLite database at path and applies pending migrations.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
-	db := &DB{path: path, now: time.Now}
+	db := &DB{path: path, now: time.Now, pwCost: productionCost}
 	for _, o := range opts {
 		o(db)
 	}

@@ -37,15 +37,22 @@ const (
 	argonSaltLen = 16
 )
 
-// hashPassword returns a PHC-style string: $argon2id$v=19$m=65536,t=3,p=2$<salt>$<key>.
-func hashPassword(password string) (string, error) {
+// passwordCost is the argon2id cost new password hashes are made with.
+type passwordCost struct{ time, memory uint32 }
+
+var productionCost = passwordCost{argonTime, argonMemory}
+
+// hashPassword returns a PHC-style string: $argon2id$v=19$m=65536,t=3,p=2$<salt>$<key>, at the
+// DB's password cost (production's unless WithPasswordCost changed it).
+func (db *DB) hashPassword(password string) (string, error) {
+	c := db.pwCost
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("read salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.time, c.memory, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time,
 		argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
@@ -102,7 +109,7 @@ func (db *DB) CreateUser(ctx context.Context, name, password, role string) (User
 	if !validRole(role) {
 		return User{}, fmt.Errorf("create user %s: %w: %q", name, ErrInvalidRole, role)
 	}
-	hash, err := hashPassword(password)
+	hash, err := db.hashPassword(password)
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", name, err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,19 +10,13 @@ import (
 
 // openUITestDB opens a fresh database in t.TempDir with a settable clock.
 func openUITestDB(t *testing.T) (*DB, *time.Time) {
-	t.Helper()
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, &now
+	return openClockedDB(t, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 }
 
 func TestUsers(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openUITestDB(t)
+	// The production cost, because this test checks the stored hash's parameters.
+	db, _ := openClockedDB(t, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), WithPasswordCost(argonTime, argonMemory))
 	u, err := db.CreateUser(ctx, "alice", "correct horse", "admin")
 	if err != nil {
 		t.Fatalf("create: %v", err)
