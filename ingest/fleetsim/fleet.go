@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"patchward/ingest/agent/collect"
+	"patchward/updates/version"
 )
 
 // The simulator speaks the native protocol with the agent's own wire types, over HTTP like any
@@ -51,7 +52,7 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 		if p.Arch != "amd64" && p.Arch != "all" {
 			continue
 		}
-		if q, ok := f.main[p.Name]; !ok || compareDeb(p.Version, q.Version) > 0 {
+		if q, ok := f.main[p.Name]; !ok || version.CompareDeb(p.Version, q.Version) > 0 {
 			f.main[p.Name] = p
 		}
 	}
@@ -63,7 +64,7 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 			if _, ok := f.main[p.Name]; !ok || (p.Arch != "amd64" && p.Arch != "all") {
 				continue
 			}
-			if q, ok := f.newer[p.Name]; !ok || compareDeb(p.Version, q.Version) > 0 {
+			if q, ok := f.newer[p.Name]; !ok || version.CompareDeb(p.Version, q.Version) > 0 {
 				f.newer[p.Name] = p
 			}
 		}
@@ -80,9 +81,9 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 	}
 	slices.Sort(f.universe)
 	slices.SortFunc(kernels, func(a, b string) int {
-		return compareDeb(versionedImage.FindStringSubmatch(a)[1], versionedImage.FindStringSubmatch(b)[1])
+		return version.CompareDeb(versionedImage.FindStringSubmatch(a)[1], versionedImage.FindStringSubmatch(b)[1])
 	})
-	slices.SortFunc(f.kernels, func(a, b debPackage) int { return compareDeb(a.Version, b.Version) })
+	slices.SortFunc(f.kernels, func(a, b debPackage) int { return version.CompareDeb(a.Version, b.Version) })
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 1))
 	f.images = make([]image, o.Images)
 	for i := range f.images {

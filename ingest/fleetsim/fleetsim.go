@@ -20,8 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"patchward/updates"
 )
 
 // Options configure a simulation run.
@@ -277,5 +275,3 @@ func post(ctx context.Context, client *http.Client, o Options, r report) (int, e
 	}
 	return n, nil
 }
-
-func compareDeb(a, b string) int { return updates.CompareDeb(a, b) }
