@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"patchward/ingest/wire"
 	"patchward/updates/version"
 )
 
@@ -183,7 +184,7 @@ func (c *collector) rebootRequired() bool {
 			return true
 		}
 	}
-	var kernels []Package
+	var kernels []wire.Package
 	for _, p := range c.r.Packages {
 		switch {
 		case p.Type == "rpm" && (p.Name == "kernel" || p.Name == "kernel-core" || p.Name == "kernel-default" ||
@@ -213,7 +214,7 @@ func (c *collector) rebootRequired() bool {
 
 // newerKernelInstalled reports whether an installed kernel package is newer than the running
 // kernel (uname -r is "VERSION-RELEASE.ARCH" for rpm kernels, plus "+debug" style suffixes).
-func newerKernelInstalled(kernels []Package, running string) bool {
+func newerKernelInstalled(kernels []wire.Package, running string) bool {
 	var newest version.EVR
 	found := false
 	for _, k := range kernels {
