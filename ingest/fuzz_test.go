@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"patchward/ingest/wire"
 )
 
 // checkParsed asserts what every successfully parsed report must satisfy, whatever the input.
@@ -64,9 +66,9 @@ func FuzzProtocol2(f *testing.F) {
 }
 
 func FuzzNative(f *testing.F) {
-	seed, _ := json.Marshal(NativeReport{Version: 1, Hostname: "a.example.org", OS: "Debian 13", Kernel: "6.12", Arch: "x86_64",
-		Packages: []NativePackage{{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2"}},
-		Repos:    []NativeRepo{{Type: "deb", Name: "main", Priority: 500, URLs: []string{"http://deb.example.org/debian"}}}})
+	seed, _ := json.Marshal(wire.Report{Version: 1, Hostname: "a.example.org", OS: "Debian 13", Kernel: "6.12", Arch: "x86_64",
+		Packages: []wire.Package{{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2"}},
+		Repos:    []wire.Repo{{Type: "deb", Name: "main", Priority: 500, URLs: []string{"http://deb.example.org/debian"}}}})
 	f.Add(seed)
 	f.Add([]byte(`{"version":1,"hostname":"X","os_release":{"pretty_name":"Y"},"kernel":"k","arch":"a","repos":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {

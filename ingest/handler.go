@@ -35,7 +35,7 @@ type server struct {
 //
 //	POST /reports/upload/  Patchman protocol 1 (multipart form); 204, or 200 text when report=true
 //	POST /api/report/      Patchman protocol 2 (JSON); 202 {"status":"accepted","report_id":N,...}
-//	POST /api/v1/reports   patchward native JSON (see NativeReport); 202 {"status":"accepted",...}
+//	POST /api/v1/reports   patchward native JSON (see wire.Report); 202 {"status":"accepted",...}
 //	POST /api/v1/enroll    agent enrollment: an enrollment token buys a host token; 201
 //
 // Protocol 1 and keyless protocol 2 uploads are accepted only from opts.AllowedNetworks (client

@@ -29,7 +29,7 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 	s.jsonIntake(w, r, "2", ParseProtocol2, nil)
 }
 
-// native serves patchward's own protocol (NativeReport). It accepts a host token
+// native serves patchward's own protocol (wire.Report). It accepts a host token
 // (Authorization: Bearer pwh_..., issued by POST /api/v1/enroll) for the host name it is bound
 // to; an API key of kind 'api' or 'patchman' (Bearer or Api-Key) for any host from anywhere; or
 // no credential from the allowed networks, except for a host name that is enrolled.

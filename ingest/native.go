@@ -6,87 +6,26 @@ import (
 	"slices"
 	"strings"
 
+	"patchward/ingest/wire"
 	"patchward/store"
 )
 
-// NativeVersion is the native report format version this server reads.
-const NativeVersion = 1
-
-// NativeReport is version 1 of patchward's own report format, POSTed as JSON (optionally with
-// Content-Encoding: gzip) to /api/v1/reports. ingest/PROTOCOL.md documents it with an example.
-//
-// Unlike the Patchman protocols it distinguishes "not reported" from "reported empty": an absent
-// or null repos, modules or updates member keeps what the host had, while [] replaces it with
-// nothing. Priorities are "higher wins" (apt pins as they are; yum/dnf/zypper priorities
-// negated by the agent). Package fields are sent verbatim, without Patchman's %2b escaping.
-type NativeReport struct {
-	Version        int               `json:"version"`              // must be 1
-	Hostname       string            `json:"hostname"`             // FQDN; lower-cased on intake
-	OS             string            `json:"os,omitempty"`         // display name; derived from OSRelease if empty
-	OSRelease      map[string]string `json:"os_release,omitempty"` // /etc/os-release, keys lower-cased (id, version_id, pretty_name, ...)
-	Kernel         string            `json:"kernel"`               // uname -r
-	Arch           string            `json:"arch"`                 // uname -m
-	Tags           []string          `json:"tags,omitempty"`
-	RebootRequired bool              `json:"reboot_required"`
-	Packages       []NativePackage   `json:"packages"`          // null/absent keeps the host's packages
-	Repos          []NativeRepo      `json:"repos,omitempty"`   // null/absent keeps the host's repos
-	Modules        []NativeModule    `json:"modules,omitempty"` // null/absent keeps the host's modules
-	Updates        []NativeUpdate    `json:"updates,omitempty"` // client-computed updates; null/absent keeps
-	Agent          string            `json:"agent,omitempty"`   // e.g. "patchward-agent/0.1"
-	// Held names packages on hold (dpkg hold, dnf versionlock, pacman IgnorePkg), in addition to
-	// packages marked "held" one by one; absent means the agent cannot tell.
-	Held []string `json:"held,omitempty"`
-}
-
-// NativePackage is one installed package.
-type NativePackage struct {
-	Type    string `json:"type"` // deb, rpm, arch, gentoo, apk
-	Name    string `json:"name"`
-	Arch    string `json:"arch"`
-	Epoch   string `json:"epoch,omitempty"`
-	Version string `json:"version"`
-	Release string `json:"release,omitempty"`
-	Held    bool   `json:"held,omitempty"` // on hold: reported, never counted as a pending update
-}
-
-// NativeRepo is one enabled repository.
-type NativeRepo struct {
-	Type     string   `json:"type"`
-	Name     string   `json:"name"`
-	ID       string   `json:"id,omitempty"` // client repo id (yum id, pacman repo name)
-	Priority int      `json:"priority"`     // higher wins
-	URLs     []string `json:"urls"`
-}
-
-// NativeModule is one enabled dnf module stream.
-type NativeModule struct {
-	Name     string   `json:"name"`
-	Stream   string   `json:"stream"`
-	Version  string   `json:"version,omitempty"`
-	Context  string   `json:"context,omitempty"`
-	Arch     string   `json:"arch,omitempty"`
-	Repo     string   `json:"repo,omitempty"`
-	Packages []string `json:"packages,omitempty"` // artifact NEVRAs
-}
-
-// NativeUpdate is an update the client computed itself.
-type NativeUpdate struct {
-	Name     string `json:"name"`
-	Arch     string `json:"arch"`
-	Version  string `json:"version"`
-	Repo     string `json:"repo,omitempty"`
-	Security bool   `json:"security"`
-}
-
-// ParseNative turns a native JSON report into a canonical report. Unknown members are ignored
+// ParseNative turns a native JSON report (wire.Report) into a canonical report. Unknown members are ignored
 // so that newer agents can add fields; a different version is refused.
 func ParseNative(body []byte) (store.HostReport, []string, error) {
-	var in NativeReport
+	// The members the server ignores are shadowed by raw ones, so that a malformed value of
+	// one (a "collected" that is no time) cannot refuse the report.
+	var in struct {
+		wire.Report
+		RebootPackages json.RawMessage `json:"reboot_packages"`
+		Collected      json.RawMessage `json:"collected"`
+		Warnings       json.RawMessage `json:"warnings"`
+	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return store.HostReport{}, nil, jsonError(err)
 	}
-	if in.Version != NativeVersion {
-		return store.HostReport{}, nil, &ParseError{Field: "version", Msg: fmt.Sprintf("unsupported version %d, want %d", in.Version, NativeVersion)}
+	if in.Version != wire.Version {
+		return store.HostReport{}, nil, &ParseError{Field: "version", Msg: fmt.Sprintf("unsupported version %d, want %d", in.Version, wire.Version)}
 	}
 	r := store.HostReport{
 		Hostname: normalizeHostname(in.Hostname),

@@ -52,8 +52,37 @@ func checkHost(r store.HostReport, hostField, missing string) error {
 	return nil
 }
 
-// knownPackageTypes are the package types a report may carry.
-var knownPackageTypes = map[string]bool{"deb": true, "rpm": true, "arch": true, "gentoo": true, "apk": true}
+// normalizer is what the intake does to a report's items of one package type beyond the
+// cleaning common to all types.
+type normalizer struct {
+	// repoURL rewrites one URL a repository of this type reported; nil keeps it.
+	repoURL func(u string) string
+}
+
+// normalizers registers, per package type of updates/version.Types, its normaliser; the types
+// listed here are the ones a report may carry. Adding a distribution is one entry here (the
+// table test in the root package checks that every listed type has one).
+var normalizers = map[string]normalizer{
+	"deb":    {},
+	"rpm":    {},
+	"arch":   {},
+	"apk":    {},
+	"gentoo": {repoURL: gentooRepoURL},
+}
+
+// Normalizes reports whether the intake accepts package type typ (has its normaliser).
+func Normalizes(typ string) bool {
+	_, ok := normalizers[typ]
+	return ok
+}
+
+// gentooRepoURL replaces a sync URI (rsync, git) with the gentoo mirror list.
+func gentooRepoURL(u string) string {
+	if !isHTTPURL(u) {
+		return gentooMirrorList
+	}
+	return u
+}
 
 // normalizePackage applies Patchman's normalisation to one package: "0" and "(none)" epochs
 // dropped, empty arch "unknown", "%2b" decoded. Unlike Patchman, names keep their case: rpm and
@@ -83,7 +112,7 @@ func checkPackage(k store.PackageKey) string {
 		return "package name is empty"
 	case k.Version == "":
 		return fmt.Sprintf("package %s has no version", k.Name)
-	case !knownPackageTypes[k.Type]:
+	case !Normalizes(k.Type):
 		return fmt.Sprintf("package %s has unknown type %q", k.Name, k.Type)
 	}
 	return ""
@@ -144,7 +173,8 @@ func normalizeRepo(r *store.ReportedRepo) string {
 	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
 	r.Name = strings.TrimSpace(r.Name)
 	r.Ident = strings.TrimSpace(r.Ident)
-	if !knownPackageTypes[r.Type] {
+	norm, ok := normalizers[r.Type]
+	if !ok {
 		return fmt.Sprintf("repo %q has unknown type %q", r.Name, r.Type)
 	}
 	if r.Name == "" {
@@ -156,8 +186,8 @@ func normalizeRepo(r *store.ReportedRepo) string {
 		if u == "" {
 			continue
 		}
-		if r.Type == "gentoo" && !isHTTPURL(u) {
-			u = gentooMirrorList
+		if norm.repoURL != nil {
+			u = norm.repoURL(u)
 		}
 		if !isHTTPURL(u) {
 			continue

@@ -145,3 +145,13 @@ func TestNative(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeIgnoresMembersItDoesNotRead: members the server ignores cannot refuse a report,
+// whatever their value, now that the agent and the server share wire.Report.
+func TestNativeIgnoresMembersItDoesNotRead(t *testing.T) {
+	body := `{"version": 1, "hostname": "a.example.org", "os": "Debian 13", "kernel": "6.12", "arch": "x86_64",
+		"collected": "yesterday", "warnings": 3, "reboot_packages": {"x": 1}, "packages": []}`
+	if r, _, err := ParseNative([]byte(body)); err != nil || r.Hostname != "a.example.org" {
+		t.Errorf("ParseNative: got %+v, %v; want the report accepted", r, err)
+	}
+}

@@ -186,20 +186,12 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 	defer release()
 	ctx, cancel := context.WithTimeout(parent, r.opts.Timeout)
 	defer cancel()
-	var out outcome
-	switch m.RepoType {
-	case "deb":
-		out, err = r.refreshDeb(ctx, m, run)
-	case "rpm":
-		out, err = r.refreshRPM(ctx, m)
-	case "arch":
-		out, err = r.refreshArch(ctx, m)
-	case "apk":
-		out, err = r.refreshAPK(ctx, m)
-	default:
+	refresh := metadataParsers[m.RepoType]
+	if refresh == nil {
 		res.Status, res.Took = StatusSkipped, time.Since(start)
 		return res
 	}
+	out, err := refresh(r, ctx, m, run)
 	if err == nil {
 		err = r.record(parent, m, out, &res)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/updates/version"
 )
 
 // Input is what Find needs for one computation.
@@ -293,17 +294,9 @@ func archCompatible(typ, have, want string) bool {
 	if have == want {
 		return !isSourceArch(want)
 	}
-	var indep string
-	switch typ {
-	case "deb":
-		indep = "all"
-	case "rpm":
-		indep = "noarch"
-	case "arch":
-		indep = "any"
-	case "apk":
-		indep = "noarch"
-	default:
+	t, _ := version.Lookup(typ)
+	indep := t.IndepArch
+	if indep == "" {
 		return false
 	}
 	if isSourceArch(have) || isSourceArch(want) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/updates/version"
 )
 
 // Kernels need no special case in Find: every kernel the package managers upgrade is an
@@ -79,7 +80,7 @@ func debReboot(kernel string, installed []store.Package) (bool, string) {
 			continue
 		}
 		pabi := strings.TrimSuffix(name, "-"+flavour)
-		if pabi == "" || !isDigit(pabi[0]) || !debUname.MatchString(name) {
+		if pabi == "" || pabi[0] < '0' || pabi[0] > '9' || !debUname.MatchString(name) {
 			continue
 		}
 		if pabi == abi {
@@ -97,7 +98,7 @@ func debReboot(kernel string, installed []store.Package) (bool, string) {
 	if running != nil {
 		newer = Compare(newest.PackageKey, running.PackageKey) > 0
 	} else {
-		newer = CompareDeb(newestABI, abi) > 0
+		newer = version.CompareDeb(newestABI, abi) > 0
 	}
 	if !newer {
 		return false, ""
@@ -184,7 +185,7 @@ func archReboot(kernel string, installed []store.Package) (bool, string) {
 		if p.Type != "arch" || p.Name != pkg {
 			continue
 		}
-		if have := p.EVR(); have != want && CompareArch(have, want) != 0 {
+		if have := p.EVR(); have != want && version.CompareArch(have, want) != 0 {
 			return true, fmt.Sprintf("running kernel %s, %s %s installed", kernel, pkg, have)
 		}
 		return false, ""

@@ -17,7 +17,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"patchward/ingest/agent/collect"
+	"patchward/ingest/wire"
 )
 
 // sender delivers reports: credentials first (enrolling if needed), then any spooled report,
@@ -28,7 +28,7 @@ type sender struct {
 	stderr io.Writer
 }
 
-func (s *sender) send(ctx context.Context, r collect.Report) error {
+func (s *sender) send(ctx context.Context, r wire.Report) error {
 	body, err := encodeReport(r)
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func writeFileAtomic(p string, b []byte, mode os.FileMode) error {
 }
 
 // encodeReport is the gzip'd JSON body sent to the server.
-func encodeReport(r collect.Report) ([]byte, error) {
+func encodeReport(r wire.Report) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // only fails for a bad level
 	if err := json.NewEncoder(zw).Encode(r); err != nil {
@@ -206,7 +206,7 @@ func encodeReport(r collect.Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func writeJSON(w io.Writer, r collect.Report) error {
+func writeJSON(w io.Writer, r wire.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -214,7 +214,7 @@ func writeJSON(w io.Writer, r collect.Report) error {
 
 // writeReportFile writes the report for an air-gap transfer: JSON, gzip'd if the name ends in
 // .gz. "-" is standard output.
-func writeReportFile(p string, r collect.Report, stdout io.Writer) error {
+func writeReportFile(p string, r wire.Report, stdout io.Writer) error {
 	if p == "-" {
 		return writeJSON(stdout, r)
 	}

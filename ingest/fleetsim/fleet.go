@@ -7,15 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"patchward/ingest/agent/collect"
-)
-
-// The simulator speaks the native protocol with the agent's own wire types, over HTTP like any
-// agent, without importing the server's intake.
-type (
-	report        = collect.Report
-	reportPackage = collect.Package
-	reportRepo    = collect.Repo
+	"patchward/ingest/wire"
+	"patchward/updates/version"
 )
 
 // image is a base image: a package list (one version per name, the main suite's) and the
@@ -51,7 +44,7 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 		if p.Arch != "amd64" && p.Arch != "all" {
 			continue
 		}
-		if q, ok := f.main[p.Name]; !ok || compareDeb(p.Version, q.Version) > 0 {
+		if q, ok := f.main[p.Name]; !ok || version.CompareDeb(p.Version, q.Version) > 0 {
 			f.main[p.Name] = p
 		}
 	}
@@ -63,7 +56,7 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 			if _, ok := f.main[p.Name]; !ok || (p.Arch != "amd64" && p.Arch != "all") {
 				continue
 			}
-			if q, ok := f.newer[p.Name]; !ok || compareDeb(p.Version, q.Version) > 0 {
+			if q, ok := f.newer[p.Name]; !ok || version.CompareDeb(p.Version, q.Version) > 0 {
 				f.newer[p.Name] = p
 			}
 		}
@@ -80,9 +73,9 @@ func newFleet(o Options, suites []suite, mirror string) (*fleet, error) {
 	}
 	slices.Sort(f.universe)
 	slices.SortFunc(kernels, func(a, b string) int {
-		return compareDeb(versionedImage.FindStringSubmatch(a)[1], versionedImage.FindStringSubmatch(b)[1])
+		return version.CompareDeb(versionedImage.FindStringSubmatch(a)[1], versionedImage.FindStringSubmatch(b)[1])
 	})
-	slices.SortFunc(f.kernels, func(a, b debPackage) int { return compareDeb(a.Version, b.Version) })
+	slices.SortFunc(f.kernels, func(a, b debPackage) int { return version.CompareDeb(a.Version, b.Version) })
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 1))
 	f.images = make([]image, o.Images)
 	for i := range f.images {
@@ -138,7 +131,7 @@ func (f *fleet) newImage(rng *rand.Rand, kernels []string) image {
 // host builds host i's report. Hosts of one image are identical unless drawn to drift: then
 // some packages are missing, some extra, some at older versions than any repo has, some at a
 // different patch level, and maybe a suite is missing from its repos or a package is held.
-func (f *fleet) host(i, round int) report {
+func (f *fleet) host(i, round int) wire.Report {
 	img := f.images[i%len(f.images)]
 	rng := rand.New(rand.NewPCG(uint64(f.opts.Seed)+uint64(i), uint64(round)+2))
 	drift := rng.Float64() < f.opts.Drift
@@ -172,11 +165,11 @@ func (f *fleet) host(i, round int) report {
 			held = append(held, names[rng.IntN(len(names))])
 		}
 	}
-	r := report{Version: 1, Hostname: fmt.Sprintf("%s%05d.%s", f.opts.Prefix, i, f.opts.Domain),
+	r := wire.Report{Version: 1, Hostname: fmt.Sprintf("%s%05d.%s", f.opts.Prefix, i, f.opts.Domain),
 		OS: "Debian GNU/Linux 12 (bookworm)", Arch: "x86_64", Agent: "patchward-fleetsim/1",
 		OSRelease: map[string]string{"id": "debian", "version_id": "12", "pretty_name": "Debian GNU/Linux 12 (bookworm)"},
 		Tags:      []string{fmt.Sprintf("image-%02d", i%len(f.images))},
-		Packages:  make([]reportPackage, 0, len(names))}
+		Packages:  make([]wire.Package, 0, len(names))}
 	if m := versionedImage.FindStringSubmatch(img.kernel); m != nil {
 		r.Kernel = m[1] + "-amd64"
 	}
@@ -196,7 +189,7 @@ func (f *fleet) host(i, round int) report {
 			v += "~pw1" // sorts before the version it extends: older than any repo's
 		}
 		e, ver, rel := splitDebVersion(v)
-		r.Packages = append(r.Packages, reportPackage{Type: "deb", Name: n, Arch: p.Arch, Epoch: e, Version: ver, Release: rel,
+		r.Packages = append(r.Packages, wire.Package{Type: "deb", Name: n, Arch: p.Arch, Epoch: e, Version: ver, Release: rel,
 			Held: slices.Contains(held, n)})
 	}
 	// A drifted host may have installed a newer kernel image from updates or security and
@@ -204,11 +197,11 @@ func (f *fleet) host(i, round int) report {
 	if drift && len(f.kernels) > 0 && rng.Float64() < 0.3 {
 		k := f.kernels[len(f.kernels)-1]
 		e, ver, rel := splitDebVersion(k.Version)
-		r.Packages = append(r.Packages, reportPackage{Type: "deb", Name: k.Name, Arch: k.Arch, Epoch: e, Version: ver, Release: rel})
+		r.Packages = append(r.Packages, wire.Package{Type: "deb", Name: k.Name, Arch: k.Arch, Epoch: e, Version: ver, Release: rel})
 	}
 	for _, s := range suites {
 		name := f.suites[s].Name
-		r.Repos = append(r.Repos, reportRepo{Type: "deb", Name: "Debian " + name + " main", Priority: 500,
+		r.Repos = append(r.Repos, wire.Repo{Type: "deb", Name: "Debian " + name + " main", Priority: 500,
 			URLs: []string{f.suiteURL(name)}})
 	}
 	return r

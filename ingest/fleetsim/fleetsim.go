@@ -21,7 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"patchward/updates"
+	"patchward/ingest/wire"
 )
 
 // Options configure a simulation run.
@@ -247,7 +247,7 @@ loop:
 
 // post sends one report gzip'd and returns the body size; the intake answers 202 once the
 // report is committed.
-func post(ctx context.Context, client *http.Client, o Options, r report) (int, error) {
+func post(ctx context.Context, client *http.Client, o Options, r wire.Report) (int, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	if err := json.NewEncoder(zw).Encode(r); err != nil {
@@ -277,5 +277,3 @@ func post(ctx context.Context, client *http.Client, o Options, r report) (int, e
 	}
 	return n, nil
 }
-
-func compareDeb(a, b string) int { return updates.CompareDeb(a, b) }

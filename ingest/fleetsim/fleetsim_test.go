@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"patchward/ingest/wire"
 )
 
 // writeIndex writes a Packages index with the given "name version [arch [priority]]" stanzas.
@@ -41,7 +43,7 @@ func writeIndex(t *testing.T, dir, name string, stanzas ...string) string {
 // intake is a stand-in for the server's native intake: it decodes and keeps every report.
 type intake struct {
 	mu      sync.Mutex
-	reports []report
+	reports []wire.Report
 }
 
 func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +56,7 @@ func (in *intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var rep report
+	var rep wire.Report
 	if err := json.NewDecoder(zr).Decode(&rep); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -122,7 +124,7 @@ func TestSimulate(t *testing.T) {
 	}
 }
 
-func hasPackage(r report, name string) bool {
+func hasPackage(r wire.Report, name string) bool {
 	for _, p := range r.Packages {
 		if p.Name == name {
 			return true

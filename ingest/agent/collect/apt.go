@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"patchward/ingest/wire"
 )
 
 // aptSource is one (URI, suite, component) triple of an enabled "deb" source.
@@ -54,7 +56,7 @@ func (c *collector) aptRepos() {
 					continue
 				}
 				prio := pins.priority(s, base, arch)
-				c.r.Repos = append(c.r.Repos, Repo{Type: "deb", Name: prefix + " repo at " + clean,
+				c.r.Repos = append(c.r.Repos, wire.Repo{Type: "deb", Name: prefix + " repo at " + clean,
 					Priority: prio, URLs: []string{clean}})
 			}
 		}

@@ -1,3 +1,11 @@
+// Package collect gathers what the patchward agent reports about a host: identity, OS, kernel,
+// installed packages (dpkg, rpm, pacman, apk), repositories with their priorities (apt, dnf/yum,
+// zypper, pacman, apk) and enabled dnf module streams. Files are read directly wherever the
+// package manager keeps them in a readable form; tools are run only where no file will do (rpm's
+// database), and a missing tool is not an error.
+//
+// Every path is taken relative to Options.Root so that tests can point the collector at a
+// fixture tree. The report it returns is the native wire format (ingest/wire), shared with the server.
 package collect
 
 import (
@@ -13,6 +21,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"patchward/ingest/wire"
 )
 
 // Options says where and how to collect.
@@ -41,12 +51,12 @@ func (o Options) realRoot() bool { return o.Root == "" || o.Root == "/" }
 
 // Collect gathers a full report. Only a failure to identify the host is an error; a package
 // manager or repo file that cannot be read becomes a warning in the report.
-func Collect(ctx context.Context, o Options) (Report, error) {
+func Collect(ctx context.Context, o Options) (wire.Report, error) {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	r := Report{Version: 1, Tags: o.Tags, Agent: o.Agent, Collected: now().UTC().Truncate(time.Second)}
+	r := wire.Report{Version: 1, Tags: o.Tags, Agent: o.Agent, Collected: now().UTC().Truncate(time.Second)}
 	c := &collector{o: o, ctx: ctx, r: &r}
 	var err error
 	if r.Hostname, err = c.hostname(); err != nil {
@@ -63,13 +73,13 @@ func Collect(ctx context.Context, o Options) (Report, error) {
 	case c.pkgErr:
 		r.Packages = nil
 	case r.Packages == nil:
-		r.Packages = []Package{}
+		r.Packages = []wire.Package{}
 	}
 	switch {
 	case c.repoErr:
 		r.Repos = nil
 	case r.Repos == nil:
-		r.Repos = []Repo{}
+		r.Repos = []wire.Repo{}
 	}
 	return r, nil
 }
@@ -78,7 +88,7 @@ func Collect(ctx context.Context, o Options) (Report, error) {
 type collector struct {
 	o       Options
 	ctx     context.Context
-	r       *Report
+	r       *wire.Report
 	dpkgArc string // dpkg's native architecture, from its own status entry
 	// pkgErr and repoErr record that a package database or repo file could not be read: the
 	// list is then incomplete and is not sent (null), so the server keeps what it had rather

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"patchward/ingest/wire"
 )
 
 // packages collects from every package manager present: a host may have both dpkg and rpm.
@@ -75,7 +77,7 @@ func (c *collector) dpkg() error {
 		if st != "install ok installed" && st != "hold ok installed" {
 			return
 		}
-		p := Package{Type: "deb", Name: f["Package"], Arch: f["Architecture"], Held: strings.HasPrefix(st, "hold ")}
+		p := wire.Package{Type: "deb", Name: f["Package"], Arch: f["Architecture"], Held: strings.HasPrefix(st, "hold ")}
 		p.Epoch, p.Version, p.Release = splitDebVersion(f["Version"])
 		c.r.Packages = append(c.r.Packages, p)
 	})
@@ -132,7 +134,7 @@ func (c *collector) rpm() error {
 		if len(f) != 5 || f[0] == "gpg-pubkey" {
 			continue
 		}
-		p := Package{Type: "rpm", Name: f[0], Epoch: f[1], Version: f[2], Release: f[3], Arch: f[4]}
+		p := wire.Package{Type: "rpm", Name: f[0], Epoch: f[1], Version: f[2], Release: f[3], Arch: f[4]}
 		if p.Epoch == "(none)" || p.Epoch == "0" {
 			p.Epoch = ""
 		}
@@ -163,7 +165,7 @@ func (c *collector) pacman() error {
 		if f["NAME"] == "" || f["VERSION"] == "" {
 			continue
 		}
-		p := Package{Type: "arch", Name: f["NAME"], Arch: f["ARCH"]}
+		p := wire.Package{Type: "arch", Name: f["NAME"], Arch: f["ARCH"]}
 		p.Epoch, p.Version, p.Release = splitDebVersion(f["VERSION"]) // same epoch:ver-rel shape
 		c.r.Packages = append(c.r.Packages, p)
 	}
@@ -195,7 +197,7 @@ func (c *collector) apk() error {
 		if f["P"] == "" || f["V"] == "" {
 			return
 		}
-		p := Package{Type: "apk", Name: f["P"], Arch: f["A"], Version: f["V"]}
+		p := wire.Package{Type: "apk", Name: f["P"], Arch: f["A"], Version: f["V"]}
 		if i := strings.LastIndex(p.Version, "-r"); i > 0 {
 			p.Version, p.Release = p.Version[:i], p.Version[i+1:]
 		}

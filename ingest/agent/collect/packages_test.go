@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"patchward/ingest/wire"
 )
 
 // needTool skips a test when a tool is missing, unless PATCHWARD_REQUIRE_TOOLS=1.
@@ -48,7 +50,7 @@ func run(t testing.TB, name string, args ...string) string {
 	return string(out)
 }
 
-func collectRoot(t testing.TB, root string, commands bool) Report {
+func collectRoot(t testing.TB, root string, commands bool) wire.Report {
 	t.Helper()
 	r, err := Collect(context.Background(), Options{Root: root, Hostname: "test.example.org", Kernel: "6.1.0-1-amd64",
 		Machine: "x86_64", Commands: commands, Now: func() time.Time { return time.Unix(1700000000, 0) }})
@@ -58,7 +60,7 @@ func collectRoot(t testing.TB, root string, commands bool) Report {
 	return r
 }
 
-func packageLines(r Report, typ string) []string {
+func packageLines(r wire.Report, typ string) []string {
 	var out []string
 	for _, p := range r.Packages {
 		if p.Type == typ {
@@ -110,7 +112,7 @@ func TestDpkgHoldAndMultiarch(t *testing.T) {
 		"Package: gone\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1\n\n" +
 		"Package: half\nStatus: install ok half-configured\nArchitecture: amd64\nVersion: 1\n"})
 	r := collectRoot(t, root, false)
-	want := []Package{
+	want := []wire.Package{
 		{Type: "deb", Name: "vim", Arch: "amd64", Epoch: "2", Version: "9.0.1378", Release: "2", Held: true},
 		{Type: "deb", Name: "libc6", Arch: "i386", Version: "2.36", Release: "9"},
 		{Type: "deb", Name: "libc6", Arch: "amd64", Version: "2.36", Release: "9"},
@@ -173,7 +175,7 @@ func TestRPMDatabase(t *testing.T) {
 	if newerKernelInstalled(r.Packages[:0:0], r.Kernel) {
 		t.Errorf("no kernels: got newer installed")
 	}
-	var kernels []Package
+	var kernels []wire.Package
 	for _, p := range r.Packages {
 		if p.Name == "kernel-core" {
 			kernels = append(kernels, p)
@@ -224,7 +226,7 @@ func TestAPKInstalled(t *testing.T) {
 	// The shape of Alpine's /lib/apk/db/installed (trimmed).
 	writeTree(t, root, map[string]string{"/lib/apk/db/installed": "C:Q1abc=\nP:musl\nV:1.2.5-r0\nA:x86_64\nS:383152\n" +
 		"T:the musl c library\nF:lib\nR:ld-musl-x86_64.so.1\n\nC:Q1def=\nP:busybox\nV:1.36.1-r29\nA:x86_64\no:busybox\n"})
-	want := []Package{{Type: "apk", Name: "musl", Arch: "x86_64", Version: "1.2.5", Release: "r0"},
+	want := []wire.Package{{Type: "apk", Name: "musl", Arch: "x86_64", Version: "1.2.5", Release: "r0"},
 		{Type: "apk", Name: "busybox", Arch: "x86_64", Version: "1.36.1", Release: "r29"}}
 	if diff := cmp.Diff(want, collectRoot(t, root, false).Packages); diff != "" {
 		t.Errorf("apk packages (-want +got):\n%s", diff)

@@ -3,6 +3,8 @@ package collect
 import (
 	"path/filepath"
 	"strings"
+
+	"patchward/ingest/wire"
 )
 
 // repos collects every kind of repository configuration present under the root.
@@ -77,7 +79,7 @@ func (c *collector) pacmanRepos() {
 		if len(u) == 0 {
 			continue
 		}
-		c.r.Repos = append(c.r.Repos, Repo{Type: "arch", Name: "Arch Linux " + name + " " + c.r.Arch, ID: name, URLs: u})
+		c.r.Repos = append(c.r.Repos, wire.Repo{Type: "arch", Name: "Arch Linux " + name + " " + c.r.Arch, ID: name, URLs: u})
 	}
 }
 
@@ -106,6 +108,6 @@ func (c *collector) apkRepos() {
 			continue
 		}
 		name := strings.Join(strings.Fields("Alpine "+tag+" "+u), " ")
-		c.r.Repos = append(c.r.Repos, Repo{Type: "apk", Name: name, ID: strings.TrimPrefix(tag, "@"), Priority: prio, URLs: []string{u}})
+		c.r.Repos = append(c.r.Repos, wire.Repo{Type: "apk", Name: name, ID: strings.TrimPrefix(tag, "@"), Priority: prio, URLs: []string{u}})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"patchward/ingest/wire"
 )
 
 const debianOSRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"
@@ -14,7 +16,7 @@ func TestRepos(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
-		want  []Repo
+		want  []wire.Repo
 	}{{
 		name: "apt one-line: options, comments, deb-src, cdrom, flat, credentials, mirror+file, pins",
 		files: map[string]string{
@@ -37,7 +39,7 @@ func TestRepos(t *testing.T) {
 				"Package: *\nPin: release n=bookworm-security\nPin-Priority: 990\n",
 			"/etc/apt/preferences.d/ignored.disabled": "Package: *\nPin: release a=*\nPin-Priority: -1\n",
 		},
-		want: []Repo{
+		want: []wire.Repo{
 			debRepo("http://deb.debian.org/debian/dists/bookworm/main/binary-amd64", 500),
 			debRepo("http://deb.debian.org/debian/dists/bookworm/main/binary-i386", 500),
 			debRepo("http://deb.debian.org/debian/dists/bookworm/contrib/binary-amd64", 500),
@@ -66,7 +68,7 @@ func TestRepos(t *testing.T) {
 			"/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-proposed-updates_Release": "Origin: Debian\nSuite: stable-proposed-updates\nCodename: bookworm-proposed-updates\n",
 			"/etc/apt/preferences": "Package: *\nPin: release o=Debian,a=stable-proposed-updates\nPin-Priority: 50\n",
 		},
-		want: []Repo{
+		want: []wire.Repo{
 			{Type: "deb", Name: "Debian 12 x86_64 repo at https://deb.debian.org/debian/dists/bookworm/main/binary-arm64", Priority: 500,
 				URLs: []string{"https://deb.debian.org/debian/dists/bookworm/main/binary-arm64"}},
 			{Type: "deb", Name: "Debian 12 x86_64 repo at https://deb.debian.org/debian/dists/bookworm-backports/main/binary-arm64", Priority: 100,
@@ -90,7 +92,7 @@ func TestRepos(t *testing.T) {
 				"baseurl=https://build:hunter2@repo.example.com/el$releasever/$basearch/?token=abc123&channel=stable\n" +
 				"metalink=https://mirrors.example.com/metalink?repo=epel-9&arch=x86_64\n",
 		},
-		want: []Repo{
+		want: []wire.Repo{
 			{Type: "rpm", Name: "Private repo x86_64", ID: "cpe:/o:rocky:rocky:9::baseos-private", Priority: -99,
 				URLs: []string{"https://mirrors.example.com/metalink?repo=epel-9&arch=x86_64", "https://repo.example.com/el9/x86_64/?channel=stable"}},
 			{Type: "rpm", Name: "Rocky Linux 9 - BaseOS x86_64", ID: "cpe:/o:rocky:rocky:9::baseos-baseos", Priority: -99,
@@ -106,7 +108,7 @@ func TestRepos(t *testing.T) {
 				"baseurl=https://updates.suse.com/SUSE/Updates/SLE-Module-Basesystem/15-SP5/x86_64/update?abcdefSECRET\npriority=90\ntype=rpm-md\n",
 			"/etc/zypp/repos.d/off.repo": "[off]\nname=off\nenabled=0\nbaseurl=http://off.example.org/\n",
 		},
-		want: []Repo{{Type: "rpm", Name: "SUSE Linux Enterprise Server 15 SP5 SLE-Module-Basesystem15-SP5-Updates x86_64",
+		want: []wire.Repo{{Type: "rpm", Name: "SUSE Linux Enterprise Server 15 SP5 SLE-Module-Basesystem15-SP5-Updates x86_64",
 			ID: "SLE-Module-Basesystem15-SP5-Updates", Priority: -90,
 			URLs: []string{"https://updates.suse.com/SUSE/Updates/SLE-Module-Basesystem/15-SP5/x86_64/update"}}},
 	}, {
@@ -118,7 +120,7 @@ func TestRepos(t *testing.T) {
 				"[custom]\nSigLevel = Optional TrustAll\nServer = https://user:pw@repo.example.org/$repo/$arch\n",
 			"/etc/pacman.d/mirrorlist": "## Worldwide\n#Server = https://commented.example.org/$repo/os/$arch\nServer = https://geo.mirror.pkgbuild.com/$repo/os/$arch\n",
 		},
-		want: []Repo{
+		want: []wire.Repo{
 			{Type: "arch", Name: "Arch Linux core x86_64", ID: "core", URLs: []string{"https://geo.mirror.pkgbuild.com/core/os"}},
 			{Type: "arch", Name: "Arch Linux extra x86_64", ID: "extra", URLs: []string{"https://geo.mirror.pkgbuild.com/extra/os"}},
 			{Type: "arch", Name: "Arch Linux custom x86_64", ID: "custom", URLs: []string{"https://repo.example.org/custom"}},
@@ -130,7 +132,7 @@ func TestRepos(t *testing.T) {
 			"/etc/apk/repositories": "https://dl-cdn.alpinelinux.org/alpine/v3.20/main\n#https://dl-cdn.alpinelinux.org/alpine/v3.20/community\n" +
 				"@edge https://dl-cdn.alpinelinux.org/alpine/edge/testing/\n/media/cdrom/apks\n",
 		},
-		want: []Repo{
+		want: []wire.Repo{
 			{Type: "apk", Name: "Alpine https://dl-cdn.alpinelinux.org/alpine/v3.20/main", URLs: []string{"https://dl-cdn.alpinelinux.org/alpine/v3.20/main"}},
 			{Type: "apk", Name: "Alpine @edge https://dl-cdn.alpinelinux.org/alpine/edge/testing", ID: "edge", Priority: -1,
 				URLs: []string{"https://dl-cdn.alpinelinux.org/alpine/edge/testing"}},
@@ -148,8 +150,8 @@ func TestRepos(t *testing.T) {
 	}
 }
 
-func debRepo(u string, prio int) Repo {
-	return Repo{Type: "deb", Name: "Debian 12 x86_64 repo at " + u, Priority: prio, URLs: []string{u}}
+func debRepo(u string, prio int) wire.Repo {
+	return wire.Repo{Type: "deb", Name: "Debian 12 x86_64 repo at " + u, Priority: prio, URLs: []string{u}}
 }
 
 func TestModules(t *testing.T) {
@@ -159,7 +161,7 @@ func TestModules(t *testing.T) {
 		"/etc/dnf/modules.d/php.module":    "[php]\nname=php\nstream=8.1\nprofiles=\nstate=disabled\n",
 		"/etc/dnf/modules.d/perl.module":   "[perl]\nname=perl\nstream=5.32\nstate=enabled\n",
 	})
-	want := []Module{{Name: "nodejs", Stream: "18", Arch: "x86_64"}, {Name: "perl", Stream: "5.32", Arch: "x86_64"}}
+	want := []wire.Module{{Name: "nodejs", Stream: "18", Arch: "x86_64"}, {Name: "perl", Stream: "5.32", Arch: "x86_64"}}
 	if diff := cmp.Diff(want, collectRoot(t, root, false).Modules); diff != "" {
 		t.Errorf("modules (-want +got):\n%s", diff)
 	}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"patchward/ingest/wire"
 )
 
 // iniSection is one [section] of a yum/dnf/zypper .repo or dnf .module file.
@@ -195,12 +197,12 @@ func (c *collector) addRPMRepo(s iniSection, vars map[string]string, cpe, namePr
 	if cpe != "" {
 		id = cpe + "-" + id
 	}
-	c.r.Repos = append(c.r.Repos, Repo{Type: "rpm", Name: name, ID: id, Priority: -prio, URLs: urls})
+	c.r.Repos = append(c.r.Repos, wire.Repo{Type: "rpm", Name: name, ID: id, Priority: -prio, URLs: urls})
 }
 
 // modules reads the enabled dnf module streams from /etc/dnf/modules.d/*.module.
-func (c *collector) modules() []Module {
-	var out []Module
+func (c *collector) modules() []wire.Module {
+	var out []wire.Module
 	for _, f := range c.glob("/etc/dnf/modules.d/*.module") {
 		b, _ := c.readFile(f)
 		for _, s := range parseINI(b) {
@@ -211,7 +213,7 @@ func (c *collector) modules() []Module {
 			if name == "" {
 				name = s.name
 			}
-			out = append(out, Module{Name: name, Stream: s.keys["stream"], Arch: c.r.Arch})
+			out = append(out, wire.Module{Name: name, Stream: s.keys["stream"], Arch: c.r.Arch})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

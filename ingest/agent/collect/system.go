@@ -11,7 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	rpmversion "github.com/knqyf263/go-rpm-version"
+	"patchward/ingest/wire"
+	"patchward/updates/version"
 )
 
 // hostname is the FQDN as `hostname -f` finds it: the kernel's host name, qualified from
@@ -183,7 +184,7 @@ func (c *collector) rebootRequired() bool {
 			return true
 		}
 	}
-	var kernels []Package
+	var kernels []wire.Package
 	for _, p := range c.r.Packages {
 		switch {
 		case p.Type == "rpm" && (p.Name == "kernel" || p.Name == "kernel-core" || p.Name == "kernel-default" ||
@@ -213,12 +214,12 @@ func (c *collector) rebootRequired() bool {
 
 // newerKernelInstalled reports whether an installed kernel package is newer than the running
 // kernel (uname -r is "VERSION-RELEASE.ARCH" for rpm kernels, plus "+debug" style suffixes).
-func newerKernelInstalled(kernels []Package, running string) bool {
-	var newest rpmversion.Version
+func newerKernelInstalled(kernels []wire.Package, running string) bool {
+	var newest version.EVR
 	found := false
 	for _, k := range kernels {
-		v := rpmversion.NewVersion(k.Version + "-" + k.Release)
-		if !found || v.GreaterThan(newest) {
+		v := version.EVR{Version: k.Version, Release: k.Release}
+		if !found || version.CompareRPM(v, newest) > 0 {
 			newest, found = v, true
 		}
 	}
@@ -226,5 +227,5 @@ func newerKernelInstalled(kernels []Package, running string) bool {
 	if i := strings.LastIndexByte(run, '.'); i > 0 {
 		run = run[:i] // drop .x86_64
 	}
-	return found && newest.GreaterThan(rpmversion.NewVersion(run))
+	return found && version.CompareRPM(newest, version.ParseEVR(run)) > 0
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"patchward/ingest/wire"
 )
 
 func TestOSString(t *testing.T) {
@@ -112,7 +114,7 @@ func TestHostnameFromHosts(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{"/etc/hosts": "127.0.0.1 localhost\n# 10.0.0.1 wrong." + short + "\n" +
 		"127.0.1.1\t" + short + ".fleet.example.org " + short + "\n"})
-	c := &collector{o: Options{Root: root}, ctx: context.Background(), r: &Report{}}
+	c := &collector{o: Options{Root: root}, ctx: context.Background(), r: &wire.Report{}}
 	got, err := c.hostname()
 	if want := strings.ToLower(short) + ".fleet.example.org"; err != nil || got != want {
 		t.Errorf("got %q, %v; want %q", got, err, want)

@@ -1,4 +1,4 @@
-package updates
+package version
 
 import (
 	"bufio"
@@ -15,8 +15,6 @@ import (
 
 	debversion "github.com/knqyf263/go-deb-version"
 	rpmversion "github.com/knqyf263/go-rpm-version"
-
-	"patchward/store"
 )
 
 // requireTool skips the test when the named program is missing, unless
@@ -74,8 +72,8 @@ func randDeb(r *rand.Rand) string {
 	return s
 }
 
-func randRPM(r *rand.Rand) store.PackageKey {
-	k := store.PackageKey{Type: "rpm", Name: "x", Arch: "noarch"}
+func randRPM(r *rand.Rand) EVR {
+	k := EVR{}
 	if r.IntN(4) == 0 {
 		k.Epoch = strconv.Itoa(r.IntN(3))
 	}
@@ -214,9 +212,9 @@ done`
 func TestCompareRPMAgainstRpm(t *testing.T) {
 	requireTool(t, "rpm")
 	r := rand.New(rand.NewPCG(3, 4))
-	var pairs [][2]store.PackageKey
+	var pairs [][2]EVR
 	for _, p := range trickyRPM {
-		pairs = append(pairs, [2]store.PackageKey{rpmKey(p[0]), rpmKey(p[1])})
+		pairs = append(pairs, [2]EVR{rpmKey(p[0]), rpmKey(p[1])})
 	}
 	for len(pairs) < 5*oraclePairs { // one rpm process for all: cheap
 		a, b := randRPM(r), randRPM(r)
@@ -224,7 +222,7 @@ func TestCompareRPMAgainstRpm(t *testing.T) {
 		if r.IntN(2) == 0 {
 			b.Release = a.Release
 		}
-		pairs = append(pairs, [2]store.PackageKey{a, b})
+		pairs = append(pairs, [2]EVR{a, b})
 	}
 	var lua strings.Builder
 	lua.WriteString("local p = {\n")
@@ -258,10 +256,10 @@ func TestCompareRPMAgainstRpm(t *testing.T) {
 
 // rpmEVR is the string rpm.vercmp parses: the epoch only when there is one, since rpm treats
 // a missing epoch like 0.
-func rpmEVR(k store.PackageKey) string { return k.EVR() }
+func rpmEVR(k EVR) string { return k.String() }
 
-func rpmKey(evr string) store.PackageKey {
-	k := store.PackageKey{Type: "rpm", Name: "x", Arch: "noarch"}
+func rpmKey(evr string) EVR {
+	k := EVR{}
 	if i := strings.IndexByte(evr, ':'); i >= 0 {
 		k.Epoch, evr = evr[:i], evr[i+1:]
 	}
@@ -335,9 +333,9 @@ func TestCompareAgreesWithLibraries(t *testing.T) {
 		a, b := randRPM(r), randRPM(r)
 		b.Version = mutate(r, a.Version, b.Version)
 		got := CompareRPM(a, b)
-		want := rpmversion.NewVersion(a.EVR()).Compare(rpmversion.NewVersion(b.EVR()))
+		want := rpmversion.NewVersion(a.String()).Compare(rpmversion.NewVersion(b.String()))
 		if got != want {
-			t.Errorf("CompareRPM(%s, %s): got %d, want %d (go-rpm-version)", a.EVR(), b.EVR(), got, want)
+			t.Errorf("CompareRPM(%s, %s): got %d, want %d (go-rpm-version)", a.String(), b.String(), got, want)
 		}
 	}
 }
@@ -369,36 +367,6 @@ func TestCompareDebAcceptsWhatDpkgAccepts(t *testing.T) {
 	}
 }
 
-func TestCompareDispatch(t *testing.T) {
-	deb := func(v string) store.PackageKey {
-		return store.PackageKey{Type: "deb", Name: "x", Arch: "all", Version: v}
-	}
-	arch := func(v, r string) store.PackageKey {
-		return store.PackageKey{Type: "arch", Name: "x", Arch: "any", Version: v, Release: r}
-	}
-	tests := []struct {
-		name string
-		a, b store.PackageKey
-		want int
-	}{
-		{"deb tilde", deb("1.0~rc1"), deb("1.0"), -1},
-		{"deb epoch", store.PackageKey{Type: "deb", Epoch: "1", Version: "0.1"}, deb("9"), 1},
-		{"rpm caret", rpmKey("1.0^git1-1"), rpmKey("1.0-1"), 1},
-		{"rpm missing epoch is 0", rpmKey("0:1.0-1"), rpmKey("1.0-1"), 0},
-		{"arch tilde is no pre-release", arch("1.0~rc", "1"), arch("1.0", "1"), 1},
-		{"arch pkgrel", arch("1.0", "1"), arch("1.0", "2"), -1},
-		{"gentoo uses rpm rules", store.PackageKey{Type: "gentoo", Version: "1.2"}, store.PackageKey{Type: "gentoo", Version: "1.10"}, -1},
-		{"mixed types ordered by type", deb("9"), rpmKey("1-1"), -1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Compare(tt.a, tt.b); got != tt.want {
-				t.Errorf("Compare(%v, %v): got %d, want %d", tt.a, tt.b, got, tt.want)
-			}
-		})
-	}
-}
-
 func FuzzCompare(f *testing.F) {
 	for _, p := range trickyDeb {
 		f.Add(p[0], p[1])
@@ -424,5 +392,33 @@ func FuzzCompare(f *testing.F) {
 func BenchmarkCompareDeb(b *testing.B) {
 	for b.Loop() {
 		CompareDeb("1:2.36.1-8+deb12u1", "1:2.36.1-8+deb12u2")
+	}
+}
+
+func TestParseEVR(t *testing.T) {
+	tests := []struct {
+		in   string
+		want EVR
+	}{
+		{"1.0", EVR{Version: "1.0"}},
+		{"1:1.0-2", EVR{Epoch: "1", Version: "1.0", Release: "2"}},
+		{"5.14.0-362.8.1.el9_3", EVR{Version: "5.14.0", Release: "362.8.1.el9_3"}},
+		{"a:1.0-1-2", EVR{Version: "a:1.0-1", Release: "2"}}, // no digits before ':': no epoch
+		{":1.0", EVR{Version: "1.0"}},
+	}
+	for _, tt := range tests {
+		if got := ParseEVR(tt.in); got != tt.want {
+			t.Errorf("ParseEVR(%q): got %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCompareUnknownTypeIsDeb(t *testing.T) {
+	a, b := EVR{Version: "1.0~rc1"}, EVR{Version: "1.0"}
+	if got := Compare("slackware", a, b); got != -1 {
+		t.Errorf("Compare(slackware, %v, %v): got %d, want -1 (dpkg rules)", a, b, got)
+	}
+	if got := Compare("rpm", a, b); got != -1 {
+		t.Errorf("Compare(rpm, %v, %v): got %d, want -1", a, b, got)
 	}
 }

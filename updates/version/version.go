@@ -1,39 +1,104 @@
-package updates
+// Package version holds the version rules of every package type patchward knows (deb, rpm,
+// arch, apk, gentoo) on plain strings, and the one list of those types. It imports nothing of
+// patchward so that the server's update finding, the agent and the fleet simulator share one
+// ordering per type.
+package version
 
 import (
 	"strconv"
 	"strings"
-
-	"patchward/store"
 )
 
-// Compare orders two package versions with the rules of their package manager: dpkg for deb,
+// EVR is a package version in the parts package managers keep apart: epoch, version and
+// release (Debian's revision, rpm's release, pacman's pkgrel, apk's -rN).
+type EVR struct {
+	Epoch   string
+	Version string
+	Release string
+}
+
+// String joins the parts as [epoch:]version[-release], the form dpkg, pacman and apk compare.
+func (v EVR) String() string {
+	s := v.Version
+	if v.Epoch != "" {
+		s = v.Epoch + ":" + s
+	}
+	if v.Release != "" {
+		s += "-" + v.Release
+	}
+	return s
+}
+
+// ParseEVR splits [epoch:]version[-release] like rpm's parseEVR: the epoch is the leading
+// digits before a ':', the release follows the last '-'.
+func ParseEVR(s string) EVR {
+	var v EVR
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	if n < len(s) && s[n] == ':' {
+		v.Epoch, s = s[:n], s[n+1:]
+	}
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		v.Version, v.Release = s[:i], s[i+1:]
+		return v
+	}
+	v.Version = s
+	return v
+}
+
+// Type is one package type. Adding a distribution means one entry in Types here plus one
+// registration in repo (its metadata parser, or an explicit none) and one in ingest (its
+// normaliser); a test in the root package checks that every entry has all three.
+type Type struct {
+	Name string
+	// Compare orders two versions of this type; it returns -1, 0 or +1.
+	Compare func(a, b EVR) int
+	// IndepArch is the architecture of architecture-independent packages ("all", "noarch"),
+	// which may switch with the native arch on upgrade; "" when the type has none.
+	IndepArch string
+}
+
+// Types lists every package type a report may carry, with its version rule: dpkg for deb,
 // rpm's labelCompare for rpm (and gentoo, as Patchman does), libalpm's vercmp for arch,
-// apk-tools' apk_version_compare for apk. It returns -1, 0 or +1. Packages of different types are never upgrades of each other; they are
-// ordered by type name only so that the result stays deterministic.
+// apk-tools' apk_version_compare for apk.
+var Types = []Type{
+	{Name: "deb", Compare: compareDebEVR, IndepArch: "all"},
+	{Name: "rpm", Compare: CompareRPM, IndepArch: "noarch"},
+	{Name: "arch", Compare: compareArchEVR, IndepArch: "any"},
+	{Name: "apk", Compare: compareAPKEVR, IndepArch: "noarch"},
+	{Name: "gentoo", Compare: CompareRPM},
+}
+
+// Lookup returns the listed type of that name.
+func Lookup(name string) (Type, bool) {
+	for _, t := range Types {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Type{}, false
+}
+
+// Compare orders two versions of the package type typ with the rules of its package manager.
+// It returns -1, 0 or +1. Unknown types get dpkg's algorithm, the closest general-purpose
+// ordering.
 //
 // Update finding compares versions millions of times in a fleet-wide run, so the comparators
 // are allocation-free ports of the C originals (dpkg's verrevcmp, rpm's rpmvercmp, libalpm's
 // rpmvercmp) rather than the regexp-based go-deb-version / go-rpm-version; the tests check
 // them against the real tools and against those libraries.
-func Compare(a, b store.PackageKey) int {
-	if a.Type != b.Type {
-		return sign(strings.Compare(a.Type, b.Type))
+func Compare(typ string, a, b EVR) int {
+	if t, ok := Lookup(typ); ok {
+		return t.Compare(a, b)
 	}
-	switch a.Type {
-	case "deb":
-		return CompareDeb(a.EVR(), b.EVR())
-	case "arch":
-		return CompareArch(a.EVR(), b.EVR())
-	case "rpm", "gentoo":
-		return CompareRPM(a, b)
-	case "apk":
-		return CompareAPK(a.EVR(), b.EVR())
-	default:
-		// Unknown types: dpkg's algorithm is the closest general-purpose ordering.
-		return CompareDeb(a.EVR(), b.EVR())
-	}
+	return compareDebEVR(a, b)
 }
+
+func compareDebEVR(a, b EVR) int  { return CompareDeb(a.String(), b.String()) }
+func compareArchEVR(a, b EVR) int { return CompareArch(a.String(), b.String()) }
+func compareAPKEVR(a, b EVR) int  { return CompareAPK(a.String(), b.String()) }
 
 // CompareDeb compares two full Debian versions ([epoch:]upstream[-revision]) exactly as
 // `dpkg --compare-versions` does, including strings dpkg only warns about (a version starting
@@ -133,7 +198,7 @@ func verrevcmp(a, b string) int {
 // CompareRPM compares two rpm packages' epoch:version-release like rpm's rpmverCmp (what
 // rpm.vercmp and dnf use): a missing epoch is 0, and the release is only compared when both
 // sides have one. Tilde sorts before anything, caret after the base version.
-func CompareRPM(a, b store.PackageKey) int {
+func CompareRPM(a, b EVR) int {
 	ea, eb := a.Epoch, b.Epoch
 	if ea == "" {
 		ea = "0"
