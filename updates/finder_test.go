@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -37,11 +36,7 @@ type finderEnv struct {
 func newFinderEnv(t *testing.T) *finderEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "patchward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := store.OpenTest(t)
 	e := &finderEnv{db: db, f: NewFinder(db, slog.New(slog.NewTextHandler(io.Discard, nil))), hosts: map[string]int64{}}
 	repos := []store.ReportedRepo{
 		{Type: "deb", Name: "Debian 12 amd64 main", Priority: 500, URLs: []string{mainURL}},
