@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"fmt"
+	"patchward/updates/advisory"
 
 	"patchward/repo/rpm"
 	"patchward/store"
@@ -18,7 +19,7 @@ func (r *Refresher) rpmExtras(ctx context.Context, m store.Mirror, base string, 
 			if err != nil {
 				return err
 			}
-			errata, err := parseUpdateinfo(name, body, r.opts.MaxDecompressed)
+			errata, err := parseUpdateinfo(ctx, name, body, r.opts.MaxDecompressed)
 			if err != nil {
 				return err
 			}
@@ -64,21 +65,21 @@ func (r *Refresher) fetchData(ctx context.Context, base string, d rpm.Data) ([]b
 	return f.Body, u, nil
 }
 
-func parseUpdateinfo(name string, body []byte, limit int64) ([]store.RepoErratum, error) {
+func parseUpdateinfo(ctx context.Context, name string, body []byte, limit int64) ([]store.RepoErratum, error) {
 	rd, done, err := decompress(name, body, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	var out []store.RepoErratum
-	err = rpm.ParseUpdateinfo(rd, func(a rpm.Advisory) error {
+	err = advisory.Updateinfo.Parse(ctx, rd, func(a advisory.Advisory) error {
 		e := store.RepoErratum{Name: a.ID, Type: a.Type, Severity: a.Severity, Title: a.Title,
 			Issued: a.Issued, Updated: a.Updated}
 		for _, ref := range a.Refs {
 			e.Refs = append(e.Refs, store.ErratumReference{Type: ref.Type, ID: ref.ID, URL: ref.URL, Title: ref.Title})
 		}
 		for _, p := range a.Packages {
-			e.Packages = append(e.Packages, rpmKey(p))
+			e.Packages = append(e.Packages, rpmKey(rpm.Package{Name: p.Name, Arch: p.Arch, Epoch: p.Epoch, Version: p.Version, Release: p.Release}))
 		}
 		out = append(out, e)
 		return nil

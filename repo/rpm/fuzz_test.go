@@ -26,18 +26,6 @@ func seeds(f *testing.F, part string) {
 	}
 }
 
-func FuzzParseUpdateinfo(f *testing.F) {
-	seeds(f, "updateinfo")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ParseUpdateinfo(bytes.NewReader(data), func(a Advisory) error {
-			if a.ID == "" {
-				t.Fatal("got an advisory without id")
-			}
-			return nil
-		})
-	})
-}
-
 func FuzzParseModules(f *testing.F) {
 	seeds(f, "modules")
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"patchward/repo/xmlwalk"
 )
 
 // Package is one binary package of primary.xml.
@@ -19,11 +20,11 @@ type Package struct {
 // type) that has a name and a version, in file order. An error from fn stops parsing and is
 // returned as is.
 func ParsePrimary(r io.Reader, fn func(Package) error) error {
-	w := newWalker(r)
+	w := xmlwalk.New(r)
 	var p Package
 	in, ok := false, false
 	for {
-		tok, err := w.next()
+		tok, err := w.Next()
 		if err == io.EOF {
 			return nil
 		}
@@ -33,18 +34,18 @@ func ParsePrimary(r io.Reader, fn func(Package) error) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch {
-			case w.depth == 1 && t.Name.Local != "metadata":
+			case w.Depth == 1 && t.Name.Local != "metadata":
 				return fmt.Errorf("parse primary: root element is <%s>, want <metadata>", t.Name.Local)
-			case w.depth == 2 && t.Name.Local == "package" && t.Name.Space == "":
-				typ := attr(t, "", "type")
+			case w.Depth == 2 && t.Name.Local == "package" && t.Name.Space == "":
+				typ := xmlwalk.Attr(t, "", "type")
 				p, in, ok = Package{}, typ == "rpm" || typ == "", false
-			case w.depth == 3 && in:
-				if err := w.packageField(t, &p, &ok); err != nil {
+			case w.Depth == 3 && in:
+				if err := packageField(w, t, &p, &ok); err != nil {
 					return fmt.Errorf("parse primary: %w", err)
 				}
 			}
 		case xml.EndElement:
-			if w.depth == 1 && in {
+			if w.Depth == 1 && in {
 				in = false
 				if p.Name != "" && ok {
 					if err := fn(p); err != nil {
@@ -57,18 +58,18 @@ func ParsePrimary(r io.Reader, fn func(Package) error) error {
 }
 
 // packageField reads one child of <package>; ok is set once a version with ver was seen.
-func (w *walker) packageField(t xml.StartElement, p *Package, ok *bool) error {
+func packageField(w *xmlwalk.Walker, t xml.StartElement, p *Package, ok *bool) error {
 	if t.Name.Space != "" {
 		return nil
 	}
 	var err error
 	switch t.Name.Local {
 	case "name":
-		p.Name, err = w.text()
+		p.Name, err = w.Text()
 	case "arch":
-		p.Arch, err = w.text()
+		p.Arch, err = w.Text()
 	case "version":
-		p.Epoch, p.Version, p.Release = attr(t, "", "epoch"), attr(t, "", "ver"), attr(t, "", "rel")
+		p.Epoch, p.Version, p.Release = xmlwalk.Attr(t, "", "epoch"), xmlwalk.Attr(t, "", "ver"), xmlwalk.Attr(t, "", "rel")
 		if p.Epoch == "0" {
 			p.Epoch = ""
 		}
