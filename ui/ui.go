@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/a-h/templ"
@@ -48,6 +49,9 @@ type server struct {
 	log      *slog.Logger
 	act      Actions
 	throttle *throttle
+	gate     *verifyGate
+	// verify checks a name and password (the store's argon2 check; tests count calls).
+	verify   func(ctx context.Context, name, password string) (store.User, error)
 	pkgCache packageCache
 	cache    *fleetCache
 	sessions sessionCache
@@ -75,7 +79,8 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db)}
+	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db),
+		gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
