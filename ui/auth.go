@@ -167,7 +167,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.throttle.fail(account)
 		s.log.Warn("login failed", "user", name, "remote", addr)
 		d.Error = "Wrong user name or password."
-		s.render(w, r, http.StatusOK, loginView(s.page(r, "Log in", ""), d))
+		s.render(w, r, http.StatusUnauthorized, loginView(s.page(r, "Log in", ""), d))
 		return
 	}
 	if err != nil {

@@ -62,9 +62,9 @@ func TestLoginAccountNotLockedOut(t *testing.T) {
 	env.srv.throttle.sleep = func(_ context.Context, d time.Duration) error { delayed = append(delayed, d); return nil }
 	for i := range 8 {
 		for range 2 {
-			if got := env.loginFrom("192.0.2."+string(rune('1'+i)), adminName, "guess").Code; got != http.StatusOK &&
+			if got := env.loginFrom("192.0.2."+string(rune('1'+i)), adminName, "guess").Code; got != http.StatusUnauthorized &&
 				got != http.StatusTooManyRequests {
-				t.Fatalf("guess from address %d: got %d, want 200 or 429", i, got)
+				t.Fatalf("guess from address %d: got %d, want 401 or 429", i, got)
 			}
 		}
 	}
@@ -120,8 +120,8 @@ func TestLoginVerifyCap(t *testing.T) {
 	wg.Wait()
 	close(codes)
 	for c := range codes {
-		if c != http.StatusOK {
-			t.Errorf("queued login: got %d, want 200", c)
+		if c != http.StatusUnauthorized {
+			t.Errorf("queued login: got %d, want 401", c)
 		}
 	}
 	if got := most.Load(); got > 2 {
