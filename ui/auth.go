@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
+	"unicode"
 
 	"patchward/store"
 )
@@ -100,15 +102,31 @@ func (s *server) apiAuth(need string, next http.HandlerFunc) http.Handler {
 	})
 }
 
-// safeNext returns where to go after login: a local path only, never another site
-// ("//evil.example" and "/\evil.example" are protocol-relative to browsers).
+// safeNext returns where to go after login: a cleaned path on this site only, never another
+// site. Browsers strip TABs and newlines from URLs and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" would leave the site: such bytes refuse the value.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") {
+	if strings.ContainsAny(next, "\\") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.IndexFunc(u.Path, unsafeInPath) >= 0 {
+		return "/"
+	}
+	p := path.Clean(u.Path)
+	if lower := strings.ToLower(p); lower == "/login" || strings.HasPrefix(lower, "/login/") {
+		return "/"
+	}
+	out := (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
+
+// unsafeInPath reports runes that browsers drop or reinterpret in a URL.
+func unsafeInPath(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || unicode.IsSpace(r) }
 
 // clientIP is the peer address. X-Forwarded-For is not trusted: behind a proxy all clients
 // share the proxy's counter, which errs on the safe side.

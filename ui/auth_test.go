@@ -87,6 +87,23 @@ func TestSafeNext(t *testing.T) {
 		{"/\\evil.example", "/"},
 		{"/login?next=/", "/"},
 		{"hosts", "/"},
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/ /evil.example", "/"},
+		{"///evil.example", "/evil.example"},
+		{"/./\\evil.example", "/"},
+		{"/hosts/\\evil.example", "/"},
+		{"/../evil.example", "/evil.example"},
+		{"/.//evil.example", "/evil.example"},
+		{"https:evil.example", "/"},
+		{"http://evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/%2f%2fevil.example", "/evil.example"},
+		{"/hosts/web1.example.org?tab=updates", "/hosts/web1.example.org?tab=updates"},
+		{"/hosts#x", "/hosts"},
+		{"/LOGIN", "/"},
+		{"/./login", "/"},
 	}
 	for _, tt := range tests {
 		if got := safeNext(tt.in); got != tt.want {
