@@ -88,7 +88,9 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 
-func securityHeaders(next http.Handler) http.Handler {
+// SecurityHeaders sets the security headers on every answer of next; main wraps the whole
+// server with it so that the intake's answers and the mux's own 404s and 405s carry them too.
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
