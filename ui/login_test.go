@@ -128,3 +128,17 @@ func TestLoginVerifyCap(t *testing.T) {
 		t.Errorf("concurrent verifications: got %d, want at most 2", got)
 	}
 }
+
+// TestHSTS: with TLS on, answers carry Strict-Transport-Security; over plain HTTP they do not
+// (a browser ignores it there, and a test server on http must stay reachable).
+func TestHSTS(t *testing.T) {
+	env := newTestEnv(t)
+	for _, target := range []string{"https://patchward.example/login", "http://patchward.example/login"} {
+		rec := httptest.NewRecorder()
+		env.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		got := rec.Header().Get("Strict-Transport-Security")
+		if strings.HasPrefix(target, "https:") != strings.Contains(got, "max-age=") {
+			t.Errorf("GET %s: Strict-Transport-Security %q", target, got)
+		}
+	}
+}
