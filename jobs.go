@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,10 +163,15 @@ func (a *app) serve(ctx context.Context) error {
 		fmt.Fprintln(w, "ok")
 	})
 	intake := ingest.Handler(a.db, a.cfg.Ingest, a.log, notify)
-	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "/api/v1/reports", "/api/v1/enroll"} {
+	// The intake has only POSTs on /api/v1/reports; GET there is the UI's API list of reports.
+	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "POST /api/v1/reports", "/api/v1/enroll"} {
 		mux.Handle(p, intake)
 		// Patchman's Apache example serves under /patchman: keep such client URLs working too.
-		mux.Handle("/patchman"+p, http.StripPrefix("/patchman", intake))
+		method, path, ok := strings.Cut(p, " ")
+		if !ok {
+			method, path = "", p
+		}
+		mux.Handle(strings.TrimSpace(method+" /patchman"+path), http.StripPrefix("/patchman", intake))
 	}
 	mux.Handle("/static/", assets.Handler())
 	uiOpts := a.cfg.UI
@@ -190,7 +196,7 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           metrics.Middleware(a.log, mux),
+		Handler:           metrics.Middleware(a.log, ui.SecurityHeaders(mux)),
 		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout, // slowloris clients are cut off
 		ReadTimeout:       a.cfg.HTTP.ReadTimeout,       // large reports over slow links
 		WriteTimeout:      2 * time.Minute,

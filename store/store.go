@@ -60,6 +60,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
+	// Created before SQLite opens it: SQLite would create it with the umask's mode (0644), and
+	// gives its -wal and -shm files the database file's mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	db := &DB{path: path, now: time.Now, pwCost: productionCost}
 	for _, o := range opts {
 		o(db)
@@ -86,6 +91,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// -wal and -shm left by an older version (or another tool) are tightened too.
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("restrict %s: %w", p, err)
+		}
 	}
 	return db, nil
 }

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
+	"unicode"
 
 	"patchward/store"
 )
@@ -100,15 +102,31 @@ func (s *server) apiAuth(need string, next http.HandlerFunc) http.Handler {
 	})
 }
 
-// safeNext returns where to go after login: a local path only, never another site
-// ("//evil.example" and "/\evil.example" are protocol-relative to browsers).
+// safeNext returns where to go after login: a cleaned path on this site only, never another
+// site. Browsers strip TABs and newlines from URLs and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" would leave the site: such bytes refuse the value.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") {
+	if strings.ContainsAny(next, "\\") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.IndexFunc(u.Path, unsafeInPath) >= 0 {
+		return "/"
+	}
+	p := path.Clean(u.Path)
+	if lower := strings.ToLower(p); lower == "/login" || strings.HasPrefix(lower, "/login/") {
+		return "/"
+	}
+	out := (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
+
+// unsafeInPath reports runes that browsers drop or reinterpret in a URL.
+func unsafeInPath(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || unicode.IsSpace(r) }
 
 // clientIP is the peer address. X-Forwarded-For is not trusted: behind a proxy all clients
 // share the proxy's counter, which errs on the safe side.
@@ -137,25 +155,46 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	name, password := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
 	d := loginData{Next: safeNext(r.PostForm.Get("next")), Username: name}
-	ip, account := "ip:"+clientIP(r), "user:"+strings.ToLower(name)
-	if wait := s.throttle.wait(ip, account); wait > 0 {
+	addr := clientIP(r)
+	ip, pair, account := "ip:"+addr, "user:"+strings.ToLower(name)+"@"+addr, "account:"+strings.ToLower(name)
+	// The attempt counts as a failure before the password is checked, so parallel guesses
+	// cannot all pass the check; a right password gives it back.
+	if wait := s.throttle.reserve(ip, pair); wait > 0 {
 		d.Error = "Too many failed attempts. Try again in " + waitText(wait) + "."
 		s.render(w, r, http.StatusTooManyRequests, loginView(s.page(r, "Log in", ""), d))
 		return
 	}
-	u, err := s.db.Authenticate(r.Context(), name, password)
+	// Failures against the account from anywhere only slow its logins down: a lock would let
+	// anyone lock its owner out.
+	if wait := s.throttle.wait(account); wait > 0 {
+		if err := s.throttle.sleep(r.Context(), min(wait, maxAccountDelay)); err != nil {
+			s.throttle.refund(ip, pair)
+			return
+		}
+	}
+	if !s.gate.acquire(r.Context()) {
+		s.throttle.refund(ip, pair)
+		w.Header().Set("Retry-After", "2")
+		d.Error = "The server is busy checking other logins. Try again in a few seconds."
+		s.render(w, r, http.StatusServiceUnavailable, loginView(s.page(r, "Log in", ""), d))
+		return
+	}
+	u, err := s.verify(r.Context(), name, password)
+	s.gate.release()
 	if errors.Is(err, store.ErrNotFound) {
-		s.throttle.fail(ip, account)
-		s.log.Warn("login failed", "user", name, "remote", clientIP(r))
+		s.throttle.fail(account)
+		s.log.Warn("login failed", "user", name, "remote", addr)
 		d.Error = "Wrong user name or password."
-		s.render(w, r, http.StatusOK, loginView(s.page(r, "Log in", ""), d))
+		s.render(w, r, http.StatusUnauthorized, loginView(s.page(r, "Log in", ""), d))
 		return
 	}
 	if err != nil {
+		s.throttle.refund(ip, pair)
 		s.serverError(w, r, err)
 		return
 	}
-	s.throttle.succeed(account)
+	s.throttle.refund(ip)
+	s.throttle.succeed(pair, account)
 	token, err := s.db.CreateSession(r.Context(), u.ID, s.opts.SessionTTL)
 	if err != nil {
 		s.serverError(w, r, err)

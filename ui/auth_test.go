@@ -19,8 +19,8 @@ func TestLoginFlow(t *testing.T) {
 	}
 
 	rec := env.do(t, http.MethodPost, "/login", url.Values{"username": {adminName}, "password": {"wrong"}, "next": {"/hosts"}}, nil, nil)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("bad password: got status %d, want 200", rec.Code)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("bad password: got status %d, want 401", rec.Code)
 	}
 	if len(rec.Result().Cookies()) != 0 {
 		t.Errorf("bad password: got cookies %v, want none", rec.Result().Cookies())
@@ -87,6 +87,23 @@ func TestSafeNext(t *testing.T) {
 		{"/\\evil.example", "/"},
 		{"/login?next=/", "/"},
 		{"hosts", "/"},
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/ /evil.example", "/"},
+		{"///evil.example", "/evil.example"},
+		{"/./\\evil.example", "/"},
+		{"/hosts/\\evil.example", "/"},
+		{"/../evil.example", "/evil.example"},
+		{"/.//evil.example", "/evil.example"},
+		{"https:evil.example", "/"},
+		{"http://evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/%2f%2fevil.example", "/evil.example"},
+		{"/hosts/web1.example.org?tab=updates", "/hosts/web1.example.org?tab=updates"},
+		{"/hosts#x", "/hosts"},
+		{"/LOGIN", "/"},
+		{"/./login", "/"},
 	}
 	for _, tt := range tests {
 		if got := safeNext(tt.in); got != tt.want {
@@ -109,8 +126,8 @@ func TestLoginThrottle(t *testing.T) {
 		return env.do(t, http.MethodPost, "/login", url.Values{"username": {name}, "password": {password}}, nil, nil).Code
 	}
 	for i := range freeFailures {
-		if got := attempt(adminName, "guess"); got != http.StatusOK {
-			t.Fatalf("failure %d: got %d, want 200", i+1, got)
+		if got := attempt(adminName, "guess"); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: got %d, want 401", i+1, got)
 		}
 	}
 	if got := attempt(adminName, adminPassword); got != http.StatusTooManyRequests {

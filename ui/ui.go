@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/a-h/templ"
@@ -48,6 +49,9 @@ type server struct {
 	log      *slog.Logger
 	act      Actions
 	throttle *throttle
+	gate     *verifyGate
+	// verify checks a name and password (the store's argon2 check; tests count calls).
+	verify   func(ctx context.Context, name, password string) (store.User, error)
 	pkgCache packageCache
 	cache    *fleetCache
 	sessions sessionCache
@@ -75,7 +79,8 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db)}
+	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db),
+		gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
@@ -83,13 +88,18 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 
-func securityHeaders(next http.Handler) http.Handler {
+// SecurityHeaders sets the security headers on every answer of next; main wraps the whole
+// server with it so that the intake's answers and the mux's own 404s and 405s carry them too.
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }
