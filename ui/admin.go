@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // adminData is the admin page. Secret is a new key or token, shown this once.
@@ -239,11 +240,15 @@ func (s *server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if wantCSV(r) {
+		writeCSV(s, w, "audit", output.Rows(entries, output.AuditEntryOf))
+		return
+	}
 	l := listPage{Heading: "Audit log", Sub: "Every change made through the UI or the API, newest first.", TestID: "audit-table",
 		RowID: "audit-row", Columns: []column{{Label: "When"}, {Label: "Who"}, {Label: "Action"}, {Label: "Detail", Class: "hide-sm"}},
 		Empty: "Nothing recorded yet.", CSV: "/admin/audit?format=csv", Crumbs: [][2]string{{"Administration", "/admin"}, {"Audit log", ""}}}
 	for _, e := range entries {
 		l.Rows = append(l.Rows, []cell{timeCell(e.At), txt(e.Actor), mono(e.Action), txt(e.Detail)})
 	}
-	s.list(w, r, s.page(r, "Audit log", "admin"), "audit", l)
+	s.list(w, r, s.page(r, "Audit log", "admin"), l)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // apiList is the envelope of every API list: the items of one page and how many match in all.
@@ -47,20 +48,14 @@ func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hosts, total := snap.Hosts(f)
-	s.apiJSON(w, http.StatusOK, list(hosts, total))
-}
-
-// hostUpdate is one pending update of a host with the errata that fix it.
-type hostUpdate struct {
-	store.HostUpdate
-	Errata []store.ErratumRef
+	s.apiJSON(w, http.StatusOK, list(output.HostsOf(hosts), total))
 }
 
 // hostAnswer is GET /api/v1/hosts/{name}.
 type hostAnswer struct {
-	Host    store.HostSummary `json:"host"`
-	Updates []hostUpdate      `json:"updates"`
-	Repos   []store.HostRepo  `json:"repos"`
+	Host    output.Host      `json:"host"`
+	Updates []output.Update  `json:"updates"`
+	Repos   []store.HostRepo `json:"repos"`
 }
 
 func (s *server) apiHost(w http.ResponseWriter, r *http.Request) {
@@ -69,11 +64,8 @@ func (s *server) apiHost(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	ups := make([]hostUpdate, len(d.Updates))
-	for i, u := range d.Updates {
-		ups[i] = hostUpdate{u, d.Errata[store.UpdateKey{Name: u.Name, Arch: u.Arch}]}
-	}
-	s.apiJSON(w, http.StatusOK, hostAnswer{Host: d.Host, Updates: ups, Repos: d.Repos})
+	s.apiJSON(w, http.StatusOK, hostAnswer{Host: output.HostOf(d.Host), Updates: output.UpdatesOf(d.Updates, d.Errata),
+		Repos: d.Repos})
 }
 
 func (s *server) apiHostPackages(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +93,7 @@ func (s *server) apiHostReports(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(reps, len(reps)))
+	s.apiJSON(w, http.StatusOK, list(output.Map(reps, output.ReportOf), len(reps)))
 }
 
 func (s *server) apiHostDelete(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +140,7 @@ func (s *server) apiPackages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	names := filterPackages(all, q.Get("q"))
 	_, off := pageOf(q, packagesPerPage)
-	s.apiJSON(w, http.StatusOK, list(names[min(off, len(names)):min(off+packagesPerPage, len(names))], len(names)))
+	s.apiJSON(w, http.StatusOK, list(output.Map(names[min(off, len(names)):min(off+packagesPerPage, len(names))], output.PackageOf), len(names)))
 }
 
 func (s *server) apiPackage(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +159,7 @@ func (s *server) apiErrata(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(es, total))
+	s.apiJSON(w, http.StatusOK, list(output.Map(es, output.ErratumOf), total))
 }
 
 func (s *server) apiErratum(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +179,7 @@ func (s *server) apiCVEs(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(cs, total))
+	s.apiJSON(w, http.StatusOK, list(output.Map(cs, output.CVEOf), total))
 }
 
 func (s *server) apiCVE(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +202,7 @@ func (s *server) apiReports(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(reps, len(reps)))
+	s.apiJSON(w, http.StatusOK, list(output.Map(reps, output.ReportOf), len(reps)))
 }
 
 // reportAnswer is GET /api/v1/reports/{id}: the report and, when it was stored, the host

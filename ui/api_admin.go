@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 func (s *server) apiRepos(w http.ResponseWriter, r *http.Request) {
@@ -14,7 +15,7 @@ func (s *server) apiRepos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	repos = filterRepos(repos, r.URL.Query().Get("q"))
-	s.apiJSON(w, http.StatusOK, list(repos, len(repos)))
+	s.apiJSON(w, http.StatusOK, list(output.ReposOf(repos), len(repos)))
 }
 
 func (s *server) apiRepo(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +131,7 @@ func (s *server) apiOSVariants(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(vs, len(vs)))
+	s.apiJSON(w, http.StatusOK, list(output.Map(vs, output.OSVariantOf), len(vs)))
 }
 
 // variantGroupRequest is the body of PATCH /api/v1/os-variants/{id}; group_id 0 takes the
@@ -408,5 +409,5 @@ func (s *server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(es, len(es)))
+	s.apiJSON(w, http.StatusOK, list(output.Map(es, output.AuditEntryOf), len(es)))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 const errataPerPage = 100
@@ -45,6 +46,10 @@ func (s *server) errata(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if wantCSV(r) {
+		writeCSV(s, w, "errata", output.Rows(es, output.ErratumOf))
+		return
+	}
 	l := listPage{Heading: "Errata", Sub: num(total) + " advisories", TestID: "errata-table", RowID: "erratum-row",
 		Columns: []column{{Label: "Advisory"}, {Label: "Type"}, {Label: "Severity", Class: "hide-sm"},
 			{Label: "Title", Class: "hide-md"}, {Label: "CVEs", Class: "hide-sm"}, {Label: "Issued", Class: "hide-sm"},
@@ -57,7 +62,7 @@ func (s *server) errata(w http.ResponseWriter, r *http.Request) {
 			badge(orDash(e.Severity), severityKind(e.Severity, e.Type)), txt(e.Title), mono(cveLinks(e.CVEs)),
 			timeCell(e.Issued), numCell(e.Hosts)})
 	}
-	s.list(w, r, s.page(r, "Errata", "errata"), "errata", l)
+	s.list(w, r, s.page(r, "Errata", "errata"), l)
 }
 
 func (s *server) erratum(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +88,10 @@ func (s *server) cves(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if wantCSV(r) {
+		writeCSV(s, w, "cves", output.Rows(cs, output.CVEOf))
+		return
+	}
 	l := listPage{Heading: "CVEs", Sub: num(total) + " CVEs referenced by errata", TestID: "cves-table", RowID: "cve-row",
 		Columns: []column{{Label: "CVE"}, {Label: "Errata"}, {Label: "Affected hosts", Class: "num"}},
 		Empty:   "No CVE matches.", CSV: csvLink("/cves", q), Filters: searchForm("/cves", q.Get("q"), "Search CVE ids"),
@@ -91,7 +100,7 @@ func (s *server) cves(w http.ResponseWriter, r *http.Request) {
 		l.Rows = append(l.Rows, []cell{link(c.ID, "/cves/"+url.PathEscape(c.ID)), txt(strings.Join(c.Errata, ", ")),
 			numCell(c.Hosts)})
 	}
-	s.list(w, r, s.page(r, "CVEs", "errata"), "cves", l)
+	s.list(w, r, s.page(r, "CVEs", "errata"), l)
 }
 
 // cveData is the CVE page: the errata that fix it and the hosts still exposed.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // bulkResult says what a bulk action did, for the flash message and the API answer.
@@ -184,11 +185,9 @@ func (s *server) hostCompare(w http.ResponseWriter, r *http.Request) {
 		}
 		d.B, d.Rows, d.Ready = b, comparePackages(pa, pb), true
 		if wantCSV(r) {
-			rows := make([][]string, len(d.Rows))
-			for i, c := range d.Rows {
-				rows[i] = []string{c.Name, c.Arch, c.A, c.B}
-			}
-			writeCSV(w, "compare", []string{"package", "arch", a.Hostname, b.Hostname}, rows)
+			writeCSV(s, w, "compare", output.Rows(d.Rows, func(c compareRow) output.Comparison {
+				return output.Comparison{Package: c.Name, Arch: c.Arch, A: c.A, B: c.B}
+			}), output.RenameColumn("a", a.Hostname), output.RenameColumn("b", b.Hostname))
 			return
 		}
 	}

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // hostsPerPage is the host list's page size (Patchman's is 50 too).
@@ -102,13 +102,7 @@ func (s *server) hostsCSV(w http.ResponseWriter, r *http.Request, f store.HostFi
 		return
 	}
 	hosts, _ := snap.Hosts(f)
-	rows := make([][]string, len(hosts))
-	for i, h := range hosts {
-		rows[i] = []string{h.Hostname, h.Domain, h.OS, h.OSGroup, h.Kernel, h.Arch, h.IP, strings.Join(h.Tags, " "),
-			itoa(h.Packages), itoa(h.SecurityUpdates), itoa(h.BugfixUpdates), boolStr(h.RebootRequired), isoTime(h.LastReport)}
-	}
-	writeCSV(w, "hosts", []string{"hostname", "domain", "os", "os_group", "kernel", "arch", "ip", "tags",
-		"packages", "security_updates", "bugfix_updates", "reboot_required", "last_report"}, rows)
+	writeCSV(s, w, "hosts", output.Rows(hosts, output.HostOf))
 }
 
 // csvURL is the current list as CSV.

@@ -98,37 +98,6 @@ func pageOf(q url.Values, per int) (int, int) {
 
 func pagesFor(total, per int) int { return max(1, (total+per-1)/per) }
 
-// cellsText flattens rows to strings for CSV.
-func cellsText(rows [][]cell) [][]string {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		out[i] = make([]string, 0, len(r))
-		for _, c := range r {
-			if c.Button != nil {
-				continue
-			}
-			v := c.Text
-			if c.IsTime {
-				v = isoTime(c.Time)
-			}
-			out[i] = append(out[i], v)
-		}
-	}
-	return out
-}
-
-// csvHeader is the labels of the columns that are not buttons.
-func csvHeader(cs []column, rows [][]cell) []string {
-	var out []string
-	for i, c := range cs {
-		if len(rows) > 0 && i < len(rows[0]) && rows[0][i].Button != nil {
-			continue
-		}
-		out = append(out, c.Label)
-	}
-	return out
-}
-
 func colClass(cs []column, i int) string {
 	if i < len(cs) {
 		return cs[i].Class

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"patchward/ui/output"
 )
 
 var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
@@ -180,14 +182,14 @@ func (g *schemaGen) problem(format string, args ...any) {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// answer is the schema of what apiJSON writes for a value of type t, following apiValue's
+// answer is the schema of what apiJSON writes for a value of type t, following output.Value's
 // rules: snake_case names (json tags win), omitempty fields optional, embedded structs
 // flattened, nil slices and maps written as [] and {}, nil pointers as null.
 func (g *schemaGen) answer(t reflect.Type) map[string]any {
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
 	}
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
+	if t.Implements(output.JSONMarshaler) || t.Implements(output.TextMarshaler) {
 		if t.Kind() == reflect.Pointer && t.Elem() == timeType {
 			return nullable(g.answer(t.Elem()))
 		}
@@ -297,7 +299,7 @@ func exportName(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// structSchema describes a struct as apiStruct writes it.
+// structSchema describes a struct as output.Value writes it.
 func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	optional := map[string]bool{}
@@ -315,8 +317,8 @@ func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 	return s
 }
 
-// fields adds t's fields the way apiStruct does; a later field of the same name replaces an
-// earlier one, as it does in apiStruct's map.
+// fields adds t's fields the way output.Value does; a later field of the same name replaces an
+// earlier one, as it does in output.Value's map.
 func (g *schemaGen) fields(t reflect.Type, props map[string]any, optional map[string]bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -332,7 +334,7 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, optional map[st
 			continue
 		}
 		if name == "" {
-			name = snakeCase(f.Name)
+			name = output.SnakeCase(f.Name)
 		}
 		props[name] = g.answer(f.Type)
 		if enum := answerEnums[t.String()+"."+f.Name]; enum != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // apiShape is what one API route reads and answers, for the OpenAPI document. The types are
@@ -45,7 +46,7 @@ var actionErrors = map[int]string{
 var apiShapes = map[string]apiShape{
 	"GET /api/v1/openapi.json": {Answer: typeOf[map[string]any](), Note: "This OpenAPI 3.0 document."},
 	"GET /api/v1/dashboard":    {Answer: typeOf[dashboardAnswer]()},
-	"GET /api/v1/hosts": {Answer: typeOf[apiList[store.HostSummary]](), Query: []apiParam{
+	"GET /api/v1/hosts": {Answer: typeOf[apiList[output.Host]](), Query: []apiParam{
 		searchParam("hostname, domain and OS; space-separated terms must all match"),
 		{Name: "os", Type: "string", Desc: "OS variant or OS group name"},
 		{Name: "tag", Type: "string"},
@@ -63,25 +64,25 @@ var apiShapes = map[string]apiShape{
 		Note: "Hosts that do not exist are skipped; hosts in the answer counts those acted on."},
 	"GET /api/v1/hosts/{name}":          {Answer: typeOf[hostAnswer]()},
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
-	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[store.Report]](), Note: "The newest 100."},
+	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},
 	"DELETE /api/v1/hosts/{name}":       {Answer: typeOf[bulkResult]()},
-	"GET /api/v1/packages": {Answer: typeOf[apiList[store.PackageName]](),
+	"GET /api/v1/packages": {Answer: typeOf[apiList[output.Package]](),
 		Query: []apiParam{searchParam("package names"), pageParam(packagesPerPage, "names")}},
 	"GET /api/v1/packages/{name}": {Answer: typeOf[apiList[store.PackageVersion]]()},
-	"GET /api/v1/repos": {Answer: typeOf[apiList[store.RepoSummary]](),
+	"GET /api/v1/repos": {Answer: typeOf[apiList[output.Repo]](),
 		Query: []apiParam{searchParam("name, ident, type, arch and mirror URLs")}},
 	"GET /api/v1/repos/{id}":          {Answer: typeOf[store.RepoSummary]()},
 	"PATCH /api/v1/repos/{id}":        {Answer: typeOf[store.RepoSummary](), Body: typeOf[repoPatchRequest](), Note: "Answers the repository as it is now."},
 	"POST /api/v1/repos/{id}/refresh": {Answer: typeOf[actionAnswer](), Errors: actionErrors},
 	"PATCH /api/v1/mirrors/{id}": {Answer: typeOf[doneAnswer](), Body: typeOf[mirrorPatchRequest](),
 		Note: "404 also when repo_id names no repository."},
-	"GET /api/v1/os-variants":        {Answer: typeOf[apiList[store.OSVariant]]()},
+	"GET /api/v1/os-variants":        {Answer: typeOf[apiList[output.OSVariant]]()},
 	"PATCH /api/v1/os-variants/{id}": {Answer: typeOf[variantGroupAnswer](), Body: typeOf[variantGroupRequest]()},
 	"GET /api/v1/os-groups":          {Answer: typeOf[apiList[store.OSGroup]]()},
 	"POST /api/v1/os-groups": {Status: http.StatusCreated, Answer: typeOf[groupAnswer](), Body: typeOf[groupCreateRequest](),
 		Errors: map[int]string{http.StatusConflict: "The name is taken"}},
 	"PUT /api/v1/os-groups/{id}/repos": {Answer: typeOf[groupReposAnswer](), Body: typeOf[groupReposRequest]()},
-	"GET /api/v1/errata": {Answer: typeOf[apiList[store.Erratum]](), Query: []apiParam{
+	"GET /api/v1/errata": {Answer: typeOf[apiList[output.Erratum]](), Query: []apiParam{
 		searchParam("advisory names and titles"),
 		{Name: "type", Type: "string", Enum: []string{"security", "bugfix", "enhancement", "newpackage"}},
 		{Name: "cve", Type: "string", Desc: "advisories referencing this CVE"},
@@ -89,10 +90,10 @@ var apiShapes = map[string]apiShape{
 		pageParam(errataPerPage, "advisories"),
 	}},
 	"GET /api/v1/errata/{name}": {Answer: typeOf[store.ErratumDetail]()},
-	"GET /api/v1/cves": {Answer: typeOf[apiList[store.CVE]](),
+	"GET /api/v1/cves": {Answer: typeOf[apiList[output.CVE]](),
 		Query: []apiParam{searchParam("CVE ids"), pageParam(cvesPerPage, "CVEs")}},
 	"GET /api/v1/cves/{id}": {Answer: typeOf[cveData]()},
-	"GET /api/v1/reports": {Answer: typeOf[apiList[store.Report]](), Query: []apiParam{
+	"GET /api/v1/reports": {Answer: typeOf[apiList[output.Report]](), Query: []apiParam{
 		{Name: "status", Type: "string", Enum: []string{store.ReportPending, store.ReportProcessed, store.ReportRejected}},
 		{Name: "host", Type: "string", Desc: "hostname"},
 		{Name: "before", Type: "integer", Desc: "only reports with a smaller id (paging back)"},
@@ -120,7 +121,7 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/enroll-tokens":         {Answer: typeOf[apiList[store.EnrollToken]]()},
 	"POST /api/v1/enroll-tokens":        {Status: http.StatusCreated, Answer: typeOf[enrollTokenCreated](), Body: typeOf[enrollCreateRequest](), Note: "The secret is in this answer only."},
 	"DELETE /api/v1/enroll-tokens/{id}": {Answer: typeOf[doneAnswer]()},
-	"GET /api/v1/audit":                 {Answer: typeOf[apiList[store.AuditEntry]](), Note: "The newest 500 entries."},
+	"GET /api/v1/audit":                 {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 entries."},
 	"POST /api/v1/account/password": {Answer: typeOf[accountPasswordAnswer](), Body: typeOf[accountPasswordRequest](),
 		Errors: map[int]string{
 			http.StatusForbidden:       "The request used an API key (a key is not a person and has no password), or the current password is wrong",

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // osData is the OS page: variants, groups and the repos that can be attached to groups.
@@ -28,11 +29,7 @@ func (s *server) osPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantCSV(r) {
-		rows := make([][]string, len(d.Variants))
-		for i, v := range d.Variants {
-			rows[i] = []string{v.Name, v.Group, itoa(v.Hosts)}
-		}
-		writeCSV(w, "os-variants", []string{"os_variant", "os_group", "hosts"}, rows)
+		writeCSV(s, w, "os-variants", output.Rows(d.Variants, output.OSVariantOf))
 		return
 	}
 	if d.Repos, err = s.db.Repos(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // packageNamesTTL bounds how stale the package list's host counts may be: counting decodes
@@ -62,11 +63,12 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	list := filterPackages(all, q.Get("q"))
-	pageNo, off := pageOf(q, packagesPerPage)
-	shown := list
-	if !wantCSV(r) {
-		shown = list[min(off, len(list)):min(off+packagesPerPage, len(list))]
+	if wantCSV(r) {
+		writeCSV(s, w, "packages", output.Rows(list, output.PackageOf))
+		return
 	}
+	pageNo, off := pageOf(q, packagesPerPage)
+	shown := list[min(off, len(list)):min(off+packagesPerPage, len(list))]
 	l := listPage{Heading: "Packages", Sub: num(len(list)) + " installed package names", TestID: "packages-table",
 		RowID: "package-name-row", Columns: []column{{Label: "Package"}, {Label: "Type", Class: "hide-sm"},
 			{Label: "Versions", Class: "num"}, {Label: "Hosts", Class: "num"}},
@@ -77,7 +79,7 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 		l.Rows = append(l.Rows, []cell{link(p.Name, "/packages/"+url.PathEscape(p.Name)), txt(p.Types),
 			numCell(p.Versions), numCell(p.Hosts)})
 	}
-	s.list(w, r, s.page(r, "Packages", "packages"), "packages", l)
+	s.list(w, r, s.page(r, "Packages", "packages"), l)
 }
 
 func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +87,10 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 	vs, err := s.db.PackageVersions(r.Context(), name)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if wantCSV(r) {
+		writeCSV(s, w, "package-"+name, output.Rows(vs, packageVersionRow))
 		return
 	}
 	l := listPage{Heading: name, Sub: itoa(len(vs)) + " known versions", TestID: "versions-table", RowID: "version-row",
@@ -97,26 +103,29 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 		if len(v.Hosts) > 20 {
 			hosts += " and " + num(len(v.Hosts)-20) + " more"
 		}
-		if wantCSV(r) {
-			hosts = strings.Join(v.Hosts, " ")
-		}
-		var repos []string
-		for _, rp := range v.Repos {
-			repos = append(repos, rp.Name)
-		}
 		l.Rows = append(l.Rows, []cell{mono(v.Key.EVR()), txt(v.Key.Arch), numCell(len(v.Hosts)),
-			txt(orDash(hosts)), txt(orDash(strings.Join(repos, ", ")))})
+			txt(orDash(hosts)), txt(orDash(repoNames(v)))})
 	}
-	s.list(w, r, s.page(r, name, "packages"), "package-"+name, l)
+	s.list(w, r, s.page(r, name, "packages"), l)
+}
+
+func repoNames(v store.PackageVersion) string {
+	var repos []string
+	for _, rp := range v.Repos {
+		repos = append(repos, rp.Name)
+	}
+	return strings.Join(repos, ", ")
+}
+
+// packageVersionRow is v as a row of the package's CSV: every host, not the page's first 20.
+func packageVersionRow(v store.PackageVersion) output.PackageVersionRow {
+	return output.PackageVersionRow{Version: v.Key.EVR(), Arch: v.Key.Arch, Hosts: len(v.Hosts),
+		InstalledOn: orDash(strings.Join(v.Hosts, " ")), OfferedBy: orDash(repoNames(v))}
 }
 
 func firstN(s []string, n int) []string { return s[:min(n, len(s))] }
 
-// list renders l as a page, or as CSV when asked.
-func (s *server) list(w http.ResponseWriter, r *http.Request, p page, csvName string, l listPage) {
-	if wantCSV(r) {
-		writeCSV(w, csvName, csvHeader(l.Columns, l.Rows), cellsText(l.Rows))
-		return
-	}
+// list renders l as a page; the CSV of a list comes from its row type in ui/output.
+func (s *server) list(w http.ResponseWriter, r *http.Request, p page, l listPage) {
 	s.render(w, r, http.StatusOK, listView(p, l))
 }

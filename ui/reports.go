@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 func reportsURL(status string) string {
@@ -77,6 +78,10 @@ func (s *server) reports(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if wantCSV(r) {
+		writeCSV(s, w, "reports", output.Rows(reps, output.ReportOf))
+		return
+	}
 	counts, err := s.db.ReportCounts(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
@@ -106,7 +111,7 @@ func (s *server) reports(w http.ResponseWriter, r *http.Request) {
 		next.Set("before", id64(reps[len(reps)-1].ID))
 		l.Below = olderLink("/reports?" + next.Encode())
 	}
-	s.list(w, r, p, "reports", l)
+	s.list(w, r, p, l)
 }
 
 func hostCell(name string, id int64) cell {

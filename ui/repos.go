@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // filterRepos keeps repos whose name, ident, type or a mirror URL contains q (case-insensitive).
@@ -40,20 +42,7 @@ func (s *server) repos(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
 	repos := filterRepos(all, q)
 	if wantCSV(r) {
-		var rows [][]string
-		for _, rp := range repos {
-			for _, m := range rp.Mirrors {
-				state, _ := mirrorState(m)
-				rows = append(rows, []string{id64(rp.ID), rp.Name, rp.Type, rp.Arch, boolStr(rp.Security), boolStr(rp.Enabled),
-					itoa(rp.Hosts), m.URL, state, itoa(m.PackageCount), isoTime(m.LastSuccess), isoTime(m.Freshness), m.LastError})
-			}
-			if len(rp.Mirrors) == 0 {
-				rows = append(rows, []string{id64(rp.ID), rp.Name, rp.Type, rp.Arch, boolStr(rp.Security), boolStr(rp.Enabled),
-					itoa(rp.Hosts), "", "", "", "", "", ""})
-			}
-		}
-		writeCSV(w, "repos", []string{"repo_id", "repo", "type", "arch", "security", "enabled", "hosts", "mirror",
-			"status", "packages", "last_refresh", "index_date", "last_error"}, rows)
+		writeCSV(s, w, "repos", repoMirrors(repos))
 		return
 	}
 	links, err := s.db.SuggestMirrorLinks(r.Context())
@@ -62,6 +51,27 @@ func (s *server) repos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q, links))
+}
+
+// repoMirrors yields the CSV rows of repos: one per mirror, one for a repo without mirrors.
+func repoMirrors(repos []store.RepoSummary) iter.Seq[output.RepoMirror] {
+	return func(yield func(output.RepoMirror) bool) {
+		for _, rp := range repos {
+			row := output.RepoMirror{RepoID: rp.ID, Repo: rp.Name, Type: rp.Type, Arch: rp.Arch, Security: rp.Security,
+				Enabled: rp.Enabled, Hosts: rp.Hosts}
+			if len(rp.Mirrors) == 0 && !yield(row) {
+				return
+			}
+			for _, m := range rp.Mirrors {
+				row.Mirror, row.Packages, row.LastRefresh, row.IndexDate, row.LastError = m.URL, itoa(m.PackageCount),
+					m.LastSuccess, m.Freshness, m.LastError
+				row.Status, _ = mirrorState(m)
+				if !yield(row) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func urlQuery(k, v string) url.Values {

@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"patchward/store"
+	"patchward/ui/output"
 )
 
 // userError is a failure to explain to the person or API client (bad input, unknown object),
@@ -52,9 +53,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.serverError(w, r, err)
 }
 
-// apiJSON writes v as the JSON answer, with snake_case field names (see apiValue).
+// apiJSON writes v as the JSON answer, with snake_case field names (see output.Value).
 func (s *server) apiJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.MarshalIndent(apiValue(v), "", "  ")
+	body, err := output.MarshalJSON(v)
 	if err != nil {
 		s.log.Error("encode api answer", "err", err)
 		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
@@ -64,7 +65,7 @@ func (s *server) apiJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(body)
 }
 
 // apiError writes {"error": msg}.
@@ -100,31 +101,17 @@ func apiDecode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// writeCSV answers with a CSV file; every list page offers it via format=csv, with its filters.
-func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+// writeCSV answers with a CSV file of rows; every list page offers it via format=csv, with its
+// filters. The rows stream out as they are encoded; an error half way is only logged, since the
+// 200 has gone.
+func writeCSV[T any](s *server, w http.ResponseWriter, name string, rows iter.Seq[T], opts ...output.CSVOption) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	h.Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	cw.Write(header)
-	for _, row := range rows {
-		for i, v := range row {
-			row[i] = csvSafe(v)
-		}
-		cw.Write(row)
+	if err := output.WriteCSV(w, rows, opts...); err != nil {
+		s.log.Warn("write csv export", "name", name, "err", err)
 	}
-	cw.Flush()
-}
-
-// csvSafe defuses spreadsheet formulas in values that came from hosts (CSV injection).
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "'" + v
-		}
-	}
-	return v
 }
 
 func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }

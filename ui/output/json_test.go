@@ -1,4 +1,4 @@
-package ui
+package output
 
 import (
 	"encoding/json"
@@ -10,13 +10,13 @@ func TestSnakeCase(t *testing.T) {
 	for in, want := range map[string]string{"ID": "id", "LastReport": "last_report", "URLs": "urls", "IP": "ip",
 		"OSGroup": "os_group", "SecurityUpdates": "security_updates", "RepoID": "repo_id", "CVEs": "cves",
 		"HostIDs": "host_ids", "EVR": "evr", "HTTPStatus": "http_status", "Packages": "packages", "V2Name": "v2_name"} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("snakeCase(%q): got %q, want %q", in, got, want)
+		if got := SnakeCase(in); got != want {
+			t.Errorf("SnakeCase(%q): got %q, want %q", in, got, want)
 		}
 	}
 }
 
-func TestAPIValue(t *testing.T) {
+func TestValue(t *testing.T) {
 	type inner struct {
 		Name string `json:"name"`
 		Arch string
@@ -31,7 +31,7 @@ func TestAPIValue(t *testing.T) {
 		ByPackage map[string]int
 	}
 	when := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	b, err := json.Marshal(apiValue([]row{{inner: inner{Name: "NetworkManager", Arch: "x86_64"}, ID: 7, LastSeen: when,
+	b, err := json.Marshal(Value([]row{{inner: inner{Name: "NetworkManager", Arch: "x86_64"}, ID: 7, LastSeen: when,
 		Skip: "secret", ByPackage: map[string]int{"NetworkManager": 2}}}))
 	if err != nil {
 		t.Fatal(err)
