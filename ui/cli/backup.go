@@ -2,28 +2,27 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"patchward/store"
+	"patchward/ui/app"
 )
 
 // Backup is `patchward backup FILE`: a verified copy of the database, taken while everything
 // else keeps running.
 func Backup(ctx context.Context, env *Env, args []string) error {
-	a, dest, err := openWithArg(ctx, env, args, "destination file")
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	start := time.Now()
-	size, err := a.Backup(ctx, dest)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "backup written to %s (%d bytes, integrity ok), took %s\n", dest, size,
-		time.Since(start).Round(time.Millisecond))
-	return nil
+	return dataFlags(env, "FILE").withApp(ctx, args, "destination file", func(a *app.App, args []string) error {
+		start := time.Now()
+		size, err := a.Backup(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "backup written to %s (%d bytes, integrity ok), took %s\n", args[0], size,
+			time.Since(start).Round(time.Millisecond))
+		return nil
+	})
 }
 
 // Restore is `patchward restore FILE`: it replaces the database with a backup, and refuses
@@ -34,8 +33,8 @@ func Restore(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(env, args, "backup file"); err != nil {
-		return err
+	if len(args) != 1 {
+		return errors.New("restore: want exactly one backup file")
 	}
 	// No App: restore needs the database closed by everyone, this process included.
 	cfg, err := f.loadConfig()

@@ -145,6 +145,24 @@ func (f *flags) open(ctx context.Context) (*app.App, error) {
 	return app.New(ctx, cfg, app.NewLogger(cfg, f.env.Stderr))
 }
 
+// withApp parses args, checks that there is exactly one positional argument if want names it
+// ("host name"), opens the App, runs fn with the positional arguments and closes the App.
+func (f *flags) withApp(ctx context.Context, args []string, want string, fn func(a *app.App, args []string) error) error {
+	args, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if want != "" && len(args) != 1 {
+		return fmt.Errorf("%s: want exactly one %s", f.env.Name, want)
+	}
+	a, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a, args)
+}
+
 // interleave lets flags follow positional arguments ("host web1 --json"), which the flag
 // package alone does not allow.
 func interleave(fs *flag.FlagSet, args []string) []string {
@@ -175,12 +193,4 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(flags, pos...)
-}
-
-// wantArgs checks the number of positional arguments: "host: want exactly one host name".
-func wantArgs(env *Env, args []string, what string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("%s: want exactly one %s", env.Name, what)
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"patchward/store"
+	"patchward/ui/app"
 )
 
 // queryFlags are the flags of the query commands: --config, --data and --json.
@@ -18,19 +19,17 @@ func queryFlags(env *Env, synopsis string) (*flags, *bool) {
 // Hosts is `patchward hosts`: hosts with their update counts.
 func Hosts(ctx context.Context, env *Env, args []string) error {
 	f, asJSON := queryFlags(env, "")
-	if _, err := f.parse(args); err != nil {
-		return err
-	}
-	a, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
+		return hosts(ctx, env, a, *asJSON)
+	})
+}
+
+func hosts(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
 	hosts, _, err := a.DB().Hosts(ctx, store.HostFilter{Sort: "hostname"})
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		out := make([]HostJSON, len(hosts))
 		for i, h := range hosts {
 			out[i] = toHostJSON(h)
@@ -49,21 +48,15 @@ func Hosts(ctx context.Context, env *Env, args []string) error {
 // Host is `patchward host NAME`: one host with its updates.
 func Host(ctx context.Context, env *Env, args []string) error {
 	f, asJSON := queryFlags(env, "NAME")
-	args, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(env, args, "host name"); err != nil {
-		return err
-	}
-	a, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	h, err := a.DB().HostByName(ctx, args[0])
+	return f.withApp(ctx, args, "host name", func(a *app.App, args []string) error {
+		return host(ctx, env, a, args[0], *asJSON)
+	})
+}
+
+func host(ctx context.Context, env *Env, a *app.App, name string, asJSON bool) error {
+	h, err := a.DB().HostByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no host named %q", args[0])
+		return fmt.Errorf("no host named %q", name)
 	} else if err != nil {
 		return err
 	}
@@ -77,7 +70,7 @@ func Host(ctx context.Context, env *Env, args []string) error {
 		j.Updates[i] = UpdateJSON{Name: u.Name, Arch: u.Arch, Installed: u.Installed, Available: u.Available,
 			Security: u.Security, Repo: u.Repo, Held: u.Held}
 	}
-	if *asJSON {
+	if asJSON {
 		if len(j.Updates) == 0 {
 			j.Updates = []UpdateJSON{} // always present in JSON, even when empty
 		}
@@ -100,14 +93,12 @@ func Host(ctx context.Context, env *Env, args []string) error {
 // Repos is `patchward repos`: repositories and the status of their mirrors.
 func Repos(ctx context.Context, env *Env, args []string) error {
 	f, asJSON := queryFlags(env, "")
-	if _, err := f.parse(args); err != nil {
-		return err
-	}
-	a, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
+		return repos(ctx, env, a, *asJSON)
+	})
+}
+
+func repos(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
 	repos, err := a.DB().Repos(ctx)
 	if err != nil {
 		return err
@@ -122,7 +113,7 @@ func Repos(ctx context.Context, env *Env, args []string) error {
 				LastError: m.LastError, FailCount: m.FailCount, PackageCount: m.PackageCount})
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(env.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)

@@ -8,16 +8,18 @@ import (
 
 	"patchward/repo"
 	"patchward/store"
+	"patchward/ui/app"
 )
 
 // RepoImport is `patchward repo import DIR`: it loads repository metadata carried into an
 // air-gapped site on removable media, then recomputes the updates it changed.
 func RepoImport(ctx context.Context, env *Env, args []string) error {
-	a, dir, err := openWithArg(ctx, env, args, "directory")
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return dataFlags(env, "DIR").withApp(ctx, args, "directory", func(a *app.App, args []string) error {
+		return repoImport(ctx, env, a, args[0])
+	})
+}
+
+func repoImport(ctx context.Context, env *Env, a *app.App, dir string) error {
 	sum, err := repo.Import(ctx, a.DB(), dir, a.Config().Repo, a.Logger())
 	if err != nil {
 		return err
@@ -39,14 +41,12 @@ func RepoImport(ctx context.Context, env *Env, args []string) error {
 func RepoLink(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	apply := f.Bool("apply", false, "link every suggested pair (otherwise only list them)")
-	if _, err := f.parse(args); err != nil {
-		return err
-	}
-	a, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
+		return repoLink(ctx, env, a, *apply)
+	})
+}
+
+func repoLink(ctx context.Context, env *Env, a *app.App, apply bool) error {
 	db := a.DB()
 	sugg, err := db.SuggestMirrorLinks(ctx)
 	if err != nil {
@@ -61,7 +61,7 @@ func RepoLink(ctx context.Context, env *Env, args []string) error {
 	for _, s := range sugg {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\n", s.RepoID, s.MirrorURL, s.OtherRepoID, s.OtherMirrorURL, s.Packages)
 	}
-	if err := tw.Flush(); err != nil || !*apply {
+	if err := tw.Flush(); err != nil || !apply {
 		if err == nil {
 			fmt.Fprintln(env.Stdout, "run 'patchward repo link --apply' to link them")
 		}
