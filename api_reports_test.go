@@ -10,7 +10,7 @@ import (
 // (the intake takes POSTs on the same path), and a 405 carries the security headers.
 func TestAPIReportsGet(t *testing.T) {
 	data := t.TempDir()
-	key := strings.TrimSpace(lastLine(cli(t, data, "apikey", "add", "reader", "--kind", "api", "--role", "viewer")))
+	key := strings.TrimSpace(lastLine(runCLI(t, data, "apikey", "add", "reader", "--kind", "api", "--role", "viewer")))
 	base, _ := startServer(t, data)
 
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/reports", nil)

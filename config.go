@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,53 +16,13 @@ import (
 
 	"patchward/ingest"
 	"patchward/repo"
-	"patchward/ui"
+	"patchward/ui/app"
 	"patchward/ui/metrics"
 )
 
-// Config is patchward's whole configuration, loaded defaults -> TOML file -> PATCHWARD_*
-// environment -> command-line flags. Sub-structs are handed to the packages that use them.
-type Config struct {
-	// Data is the data directory; the database is Data/patchward.db.
-	Data string `koanf:"data"`
-	// Listen is the address the server listens on.
-	Listen    string `koanf:"listen"`
-	LogLevel  string `koanf:"log_level"`
-	LogFormat string `koanf:"log_format"` // text or json
-	TLS       struct {
-		Cert string `koanf:"cert"`
-		Key  string `koanf:"key"`
-	} `koanf:"tls"`
-	Schedule ScheduleConfig `koanf:"schedule"`
-	Ingest   ingest.Options `koanf:"ingest"`
-	Repo     repo.Options   `koanf:"repo"`
-	UI       ui.Options     `koanf:"ui"`
-	// Metrics configures /metrics (Prometheus): served to metrics.allowed_networks (default
-	// loopback) or with "Authorization: Bearer <metrics.token>".
-	Metrics metrics.Options `koanf:"metrics"`
-	// HTTP holds the server's timeouts against slow or stuck clients.
-	HTTP HTTPConfig `koanf:"http"`
-}
-
-// HTTPConfig holds the HTTP server's timeouts. ReadHeaderTimeout cuts off clients that trickle
-// their headers (slowloris); ReadTimeout bounds a whole request including a large report body.
-type HTTPConfig struct {
-	ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
-	ReadTimeout       time.Duration `koanf:"read_timeout"`
-}
-
-// ScheduleConfig holds the cron specs (robfig/cron, 5 fields or @every/@daily descriptors) of the
-// in-process jobs. An empty spec disables the job.
-type ScheduleConfig struct {
-	Process     string `koanf:"process"`
-	Refresh     string `koanf:"refresh"`
-	FindUpdates string `koanf:"find_updates"`
-	Cleanup     string `koanf:"cleanup"`
-	History     string `koanf:"history"` // dashboard chart: hosts with pending security updates
-}
-
-// DBPath is the SQLite file inside the data directory.
-func (c Config) DBPath() string { return filepath.Join(c.Data, "patchward.db") }
+// Config is patchward's whole configuration; its type lives with the server's composition in
+// ui/app, and this file (the only user of koanf) loads and checks it.
+type Config = app.Config
 
 func defaultConfig() map[string]any {
 	return map[string]any{
@@ -136,7 +95,7 @@ func loadConfig(path string, environ []string, flags map[string]any) (Config, er
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	return c, c.validate()
+	return c, validate(c)
 }
 
 // envMap turns PATCHWARD_REPO__MAX_FAILURES=3 into {"repo.max_failures": "3"}: a double
@@ -157,7 +116,7 @@ func envMap(environ []string) map[string]any {
 }
 
 // validate returns every problem with the configuration at once.
-func (c Config) validate() error {
+func validate(c Config) error {
 	var errs []error
 	if c.Data == "" {
 		errs = append(errs, errors.New("data: must not be empty"))

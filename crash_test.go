@@ -385,11 +385,11 @@ func TestBackupRestoreCLI(t *testing.T) {
 		if resp := do(t, up.request(base, host)); resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("upload %s: got %d, want 204", host, resp.StatusCode)
 		}
-		waitFor(t, host+" to be processed", func() bool { return strings.Contains(cli(t, data, "hosts"), host) })
+		waitFor(t, host+" to be processed", func() bool { return strings.Contains(runCLI(t, data, "hosts"), host) })
 	}
 	upload("before.example.org")
 	backup := filepath.Join(t.TempDir(), "patchward-backup.db")
-	if out := cli(t, data, "backup", backup); !strings.Contains(out, "integrity ok") {
+	if out := runCLI(t, data, "backup", backup); !strings.Contains(out, "integrity ok") {
 		t.Errorf("backup output: %q", out)
 	}
 	upload("after.example.org")
@@ -402,10 +402,10 @@ func TestBackupRestoreCLI(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, logs.String())
 	}
-	if out := cli(t, data, "restore", backup); !strings.Contains(out, "restored") {
+	if out := runCLI(t, data, "restore", backup); !strings.Contains(out, "restored") {
 		t.Errorf("restore output: %q", out)
 	}
-	hosts := cli(t, data, "hosts")
+	hosts := runCLI(t, data, "hosts")
 	if !strings.Contains(hosts, "before.example.org") || strings.Contains(hosts, "after.example.org") {
 		t.Errorf("hosts after restore: want before.example.org only, got:\n%s", hosts)
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"patchward/ui/cli"
 )
 
 // requireTools skips the test when a tool is missing, or fails it when CI demands every tool.
@@ -161,8 +163,8 @@ func startServer(t *testing.T, data string) (string, *syncBuffer) {
 	return base, logs
 }
 
-// cli runs one CLI command against the data directory and returns its standard output.
-func cli(t *testing.T, data string, args ...string) string {
+// runCLI runs one CLI command against the data directory and returns its standard output.
+func runCLI(t *testing.T, data string, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args = append(args, "--data", data)
@@ -172,10 +174,10 @@ func cli(t *testing.T, data string, args ...string) string {
 	return out.String()
 }
 
-func hostJSONOf(t *testing.T, data, name string) hostJSON {
+func hostJSONOf(t *testing.T, data, name string) cli.HostJSON {
 	t.Helper()
-	var h hostJSON
-	if err := json.Unmarshal([]byte(cli(t, data, "host", name, "--json")), &h); err != nil {
+	var h cli.HostJSON
+	if err := json.Unmarshal([]byte(runCLI(t, data, "host", name, "--json")), &h); err != nil {
 		t.Fatalf("host --json: %v", err)
 	}
 	return h
@@ -227,7 +229,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Protocol 2 with an API key, for an rpm host.
-	key := strings.TrimSpace(lastLine(cli(t, data, "apikey", "add", "e2e", "--kind", "patchman")))
+	key := strings.TrimSpace(lastLine(runCLI(t, data, "apikey", "add", "e2e", "--kind", "patchman")))
 	p2 := map[string]any{"protocol": 2, "hostname": "rpmhost.example.org", "arch": "x86_64",
 		"kernel": "5.14.0-427.13.1.el9_4.x86_64", "os": "Rocky Linux 9.4 (Blue Onyx)", "tags": []string{"web", "prod"},
 		"reboot_required": true,
@@ -247,7 +249,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Both reports are processed by the server without any further step.
 	waitFor(t, "reports to be processed", func() bool {
-		out := cli(t, data, "hosts", "--json")
+		out := runCLI(t, data, "hosts", "--json")
 		return strings.Contains(out, "testhost.example.org") && strings.Contains(out, "rpmhost.example.org")
 	})
 	h := hostJSONOf(t, data, "testhost.example.org")
@@ -261,7 +263,7 @@ func TestEndToEnd(t *testing.T) {
 	if h.Packages != wantPkgs {
 		t.Errorf("packages: got %d, want %d", h.Packages, wantPkgs)
 	}
-	repos := cli(t, data, "repos")
+	repos := runCLI(t, data, "repos")
 	for _, s := range []string{"/debian/dists/bookworm/main/binary-amd64", "/debian/dists/bookworm-updates/main/binary-amd64",
 		"/debian-security/dists/bookworm-security/main/binary-amd64", "/el9"} {
 		if !strings.Contains(repos, s) {
@@ -269,15 +271,15 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	cli(t, data, "refresh")
-	cli(t, data, "find-updates")
+	runCLI(t, data, "refresh")
+	runCLI(t, data, "find-updates")
 
 	h = hostJSONOf(t, data, "testhost.example.org")
 	repoName := func(path string) string {
 		return "Debian 12.11 x86_64 repo at " + repoSrv.URL + path + "/main/binary-amd64"
 	}
 	sec, upd := repoName("/debian-security/dists/bookworm-security"), repoName("/debian/dists/bookworm-updates")
-	want := []updateJSON{
+	want := []cli.UpdateJSON{
 		{Name: "libssl3", Arch: "amd64", Installed: "3.0.19-1~deb12u2", Available: "3.0.19-1~deb12u3", Security: true, Repo: sec},
 		{Name: "openssl", Arch: "amd64", Installed: "3.0.19-1~deb12u2", Available: "3.0.19-1~deb12u3", Security: true, Repo: sec},
 		{Name: "base-files", Arch: "amd64", Installed: "12.4+deb12u11", Available: "12.4+deb12u12", Repo: upd},
@@ -287,7 +289,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("debian host updates (-want +got):\n%s", diff)
 	}
 	r := hostJSONOf(t, data, "rpmhost.example.org")
-	wantRPM := []updateJSON{{Name: "hello-fixture", Arch: "noarch", Installed: "1.0-1.el9", Available: "1.1-2.el9", Repo: "Fixture 9 - x86_64"}}
+	wantRPM := []cli.UpdateJSON{{Name: "hello-fixture", Arch: "noarch", Installed: "1.0-1.el9", Available: "1.1-2.el9", Repo: "Fixture 9 - x86_64"}}
 	if diff := cmp.Diff(wantRPM, r.Updates); diff != "" {
 		t.Errorf("rpm host updates (-want +got):\n%s", diff)
 	}
@@ -304,13 +306,13 @@ func TestEndToEnd(t *testing.T) {
 	if resp := do(t, req); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("second upload: got %d, want 204", resp.StatusCode)
 	}
-	waitFor(t, "the twin host", func() bool { return strings.Contains(cli(t, data, "hosts"), "twin.example.org") })
-	cli(t, data, "refresh")
-	if out := cli(t, data, "repo", "link"); strings.Count(out, "localhost") != 3 {
+	waitFor(t, "the twin host", func() bool { return strings.Contains(runCLI(t, data, "hosts"), "twin.example.org") })
+	runCLI(t, data, "refresh")
+	if out := runCLI(t, data, "repo", "link"); strings.Count(out, "localhost") != 3 {
 		t.Errorf("repo link: want 3 suggested pairs, got:\n%s", out)
 	}
-	cli(t, data, "repo", "link", "--apply")
-	if out := cli(t, data, "repo", "link"); !strings.Contains(out, "no mirrors to link") {
+	runCLI(t, data, "repo", "link", "--apply")
+	if out := runCLI(t, data, "repo", "link"); !strings.Contains(out, "no mirrors to link") {
 		t.Errorf("repo link after --apply: got\n%s", out)
 	}
 	twin := hostJSONOf(t, data, "twin.example.org")
@@ -321,7 +323,7 @@ func TestEndToEnd(t *testing.T) {
 	// The agent, as on a monitored host: it enrolls with a site token, then reports this
 	// machine's own package database.
 	if _, err := os.Stat("/var/lib/dpkg/status"); err == nil {
-		tok := strings.TrimSpace(lastLine(cli(t, data, "enroll-token", "add", "e2e-site")))
+		tok := strings.TrimSpace(lastLine(runCLI(t, data, "enroll-token", "add", "e2e-site")))
 		state := t.TempDir()
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), []string{"report", "--server", base, "--enroll-token", tok,
@@ -329,7 +331,7 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("report: %v\n%s", err, errOut.String())
 		}
-		waitFor(t, "the agent's report", func() bool { return strings.Contains(cli(t, data, "hosts"), "agent.example.org") })
+		waitFor(t, "the agent's report", func() bool { return strings.Contains(runCLI(t, data, "hosts"), "agent.example.org") })
 		if a := hostJSONOf(t, data, "agent.example.org"); a.Packages < 10 || a.OS == "" || a.Kernel == "" {
 			t.Errorf("agent host: got %+v", a)
 		}

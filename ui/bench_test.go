@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"patchward/store"
+	"patchward/ui/app/gc"
 )
 
 // benchClients is the number of concurrent clients of the page benchmarks.
@@ -40,7 +41,7 @@ func BenchmarkPages(b *testing.B) {
 	}
 	defer db.Close()
 	cookie := benchSession(b, db)
-	TuneGC() // as patchward serve does
+	gc.Tune() // as patchward serve does
 	ui := newServer(db, Options{StaleDays: 14}, slog.New(slog.NewTextHandler(io.Discard, nil)), Actions{})
 	h := ui.routes()
 	srv := httptest.NewServer(h)
@@ -201,7 +202,7 @@ func TestServeBenchFleet(t *testing.T) {
 	}
 	defer db.Close()
 	cookie := benchSession(t, db)
-	TuneGC() // as patchward serve does
+	gc.Tune() // as patchward serve does
 	fmt.Printf("cookie: %s=%s\n", cookie.Name, cookie.Value)
 	srv := &http.Server{Addr: addr, Handler: newServer(db, Options{StaleDays: 14}, nil, Actions{}).routes()}
 	// PATCHWARD_SERVE_FLEET_PROFILE=FILE,DURATION writes a CPU profile of the server's first DURATION.

@@ -1,4 +1,6 @@
-package ui
+// Package gc tunes the Go garbage collector of a serving process. It is a leaf so that both the
+// server's composition (ui/app) and the UI's benchmarks apply the same settings.
+package gc
 
 import (
 	"os"
@@ -15,8 +17,8 @@ const (
 	serveSoftMemory = 768 << 20
 )
 
-// TuneGC applies the serving settings; it returns what it set, for the log.
-func TuneGC() (gcPercent int, memLimit int64) {
+// Tune applies the serving settings; it returns what it set, for the log.
+func Tune() (gcPercent int, memLimit int64) {
 	gcPercent, memLimit = -1, -1
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)

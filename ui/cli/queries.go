@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"patchward/store"
+	"patchward/ui/app"
+)
+
+// queryFlags are the flags of the query commands: --config, --data and --json.
+func queryFlags(env *Env, synopsis string) (*flags, *bool) {
+	f := dataFlags(env, synopsis)
+	return f, f.Bool("json", false, "JSON output")
+}
+
+// Hosts is `patchward hosts`: hosts with their update counts.
+func Hosts(ctx context.Context, env *Env, args []string) error {
+	f, asJSON := queryFlags(env, "")
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
+		return hosts(ctx, env, a, *asJSON)
+	})
+}
+
+func hosts(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
+	hosts, _, err := a.DB().Hosts(ctx, store.HostFilter{Sort: "hostname"})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]HostJSON, len(hosts))
+		for i, h := range hosts {
+			out[i] = toHostJSON(h)
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tOS\tKERNEL\tPACKAGES\tSECURITY\tBUGFIX\tREBOOT\tLAST REPORT")
+	for _, h := range hosts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Hostname, h.OS, h.Kernel, h.Packages,
+			h.SecurityUpdates, h.BugfixUpdates, yesNo(h.RebootRequired), fmtTime(h.LastReport))
+	}
+	return tw.Flush()
+}
+
+// Host is `patchward host NAME`: one host with its updates.
+func Host(ctx context.Context, env *Env, args []string) error {
+	f, asJSON := queryFlags(env, "NAME")
+	return f.withApp(ctx, args, "host name", func(a *app.App, args []string) error {
+		return host(ctx, env, a, args[0], *asJSON)
+	})
+}
+
+func host(ctx context.Context, env *Env, a *app.App, name string, asJSON bool) error {
+	h, err := a.DB().HostByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no host named %q", name)
+	} else if err != nil {
+		return err
+	}
+	ups, err := a.DB().HostUpdates(ctx, h.ID)
+	if err != nil {
+		return err
+	}
+	j := toHostJSON(h)
+	j.Updates = make([]UpdateJSON, len(ups))
+	for i, u := range ups {
+		j.Updates[i] = UpdateJSON{Name: u.Name, Arch: u.Arch, Installed: u.Installed, Available: u.Available,
+			Security: u.Security, Repo: u.Repo, Held: u.Held}
+	}
+	if asJSON {
+		if len(j.Updates) == 0 {
+			j.Updates = []UpdateJSON{} // always present in JSON, even when empty
+		}
+		return writeJSON(env.Stdout, j)
+	}
+	fmt.Fprintf(env.Stdout, "%s\n  os: %s\n  kernel: %s\n  arch: %s\n  packages: %d\n  reboot required: %s\n  last report: %s\n  updates: %d security, %d bugfix\n",
+		h.Hostname, h.OS, h.Kernel, h.Arch, h.Packages, yesNo(h.RebootRequired), fmtTime(h.LastReport),
+		h.SecurityUpdates, h.BugfixUpdates)
+	if len(ups) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPACKAGE\tARCH\tINSTALLED\tAVAILABLE\tSECURITY\tREPO")
+	for _, u := range j.Updates {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Arch, u.Installed, u.Available, yesNo(u.Security), u.Repo)
+	}
+	return tw.Flush()
+}
+
+// Repos is `patchward repos`: repositories and the status of their mirrors.
+func Repos(ctx context.Context, env *Env, args []string) error {
+	f, asJSON := queryFlags(env, "")
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
+		return repos(ctx, env, a, *asJSON)
+	})
+}
+
+func repos(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
+	repos, err := a.DB().Repos(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]RepoJSON, len(repos))
+	for i, r := range repos {
+		out[i] = RepoJSON{ID: r.ID, Name: r.Name, Type: r.Type, Arch: r.Arch, RepoID: r.Ident,
+			Security: r.Security, Enabled: r.Enabled, Hosts: r.Hosts, Mirrors: []MirrorJSON{}}
+		for _, m := range r.Mirrors {
+			out[i].Mirrors = append(out[i].Mirrors, MirrorJSON{ID: m.ID, URL: m.URL, Enabled: m.Enabled,
+				LastAttempt: timePtr(m.LastAttempt), LastSuccess: timePtr(m.LastSuccess), Freshness: timePtr(m.Freshness),
+				LastError: m.LastError, FailCount: m.FailCount, PackageCount: m.PackageCount})
+		}
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tSECURITY\tENABLED\tHOSTS\tPACKAGES\tLAST SUCCESS\tMIRROR\tERROR")
+	for _, r := range out {
+		for _, m := range r.Mirrors {
+			last := "never"
+			if m.LastSuccess != nil {
+				last = fmtTime(*m.LastSuccess)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.Type, yesNo(r.Security), yesNo(r.Enabled && m.Enabled),
+				r.Hosts, m.PackageCount, last, m.URL, m.LastError)
+		}
+	}
+	return tw.Flush()
+}
