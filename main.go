@@ -170,7 +170,13 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	a := &app{cfg: cfg, db: db, log: log, stdout: stdout, stderr: stderr}
 	a.finder = updates.NewFinder(db, log)
 	a.processor = ingest.NewProcessor(db, log, a.afterReport)
-	a.refresher = repo.NewRefresher(db, cfg.Repo, log)
+	// The server's own listen addresses are never fetched for a reported URL.
+	repoOpts := cfg.Repo
+	repoOpts.SelfAddrs = append([]string{cfg.Listen}, repoOpts.SelfAddrs...)
+	if cfg.Metrics.Listen != "" {
+		repoOpts.SelfAddrs = append(repoOpts.SelfAddrs, cfg.Metrics.Listen)
+	}
+	a.refresher = repo.NewRefresher(db, repoOpts, log)
 	switch cmd {
 	case "serve":
 		return a.serve(ctx)
