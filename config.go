@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"patchward/ingest"
+	"patchward/ingest/netlist"
 	"patchward/repo"
 	"patchward/ui/app"
 	"patchward/ui/metrics"
@@ -156,6 +157,14 @@ func validate(c Config) error {
 	}
 	if err := c.Repo.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	for _, set := range []struct {
+		name string
+		v    []string
+	}{{"repo.allow_networks", c.Repo.AllowNetworks}, {"repo.deny_networks", c.Repo.DenyNetworks}} {
+		if _, err := netlist.Parse(set.name, set.v); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := c.Metrics.Validate(); err != nil {
 		errs = append(errs, err)

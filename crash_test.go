@@ -66,7 +66,7 @@ func startProc(t *testing.T, bin, data string, env ...string) *proc {
 	t.Helper()
 	p := &proc{logs: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + data}, env...)
+	p.cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + data}, testEnviron()...), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -288,7 +288,7 @@ func serveInProcess(t *testing.T, data string, environ ...string) (string, *sync
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, environ, strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, append(testEnviron(), environ...), strings.NewReader(""), io.Discard, logs)
 	}()
 	var once sync.Once
 	var runErr error

@@ -163,12 +163,15 @@ func startServer(t *testing.T, data string) (string, *syncBuffer) {
 	return base, logs
 }
 
+// testEnviron lets the server read the tests' loopback mirrors (refused by default).
+func testEnviron() []string { return []string{"PATCHWARD_REPO__ALLOW_NETWORKS=127.0.0.0/8"} }
+
 // runCLI runs one CLI command against the data directory and returns its standard output.
 func runCLI(t *testing.T, data string, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args = append(args, "--data", data)
-	if err := run(context.Background(), args, nil, strings.NewReader(""), &out, &errOut); err != nil {
+	if err := run(context.Background(), args, testEnviron(), strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("patchward %v: %v\n%s", args, err, errOut.String())
 	}
 	return out.String()

@@ -175,11 +175,19 @@ func TestRefreshNetworkPolicy(t *testing.T) {
 		opts    Options
 		wantErr bool
 	}{
-		{"loopback allowed by default", func(ts *testServer) string { return ts.URL + debDir }, Options{}, false},
-		{"denied network", func(ts *testServer) string { return ts.URL + debDir }, Options{DenyNetworks: []string{"127.0.0.0/8"}}, true},
+		// Was "loopback allowed by default": a loopback URL a host reports names the host.
+		{"loopback refused by default", func(ts *testServer) string { return ts.URL + debDir }, Options{}, true},
+		{"loopback in allow_networks", func(ts *testServer) string { return ts.URL + debDir }, Options{AllowNetworks: loopback}, false},
+		{"own listen address", func(ts *testServer) string { return ts.URL + debDir },
+			Options{AllowNetworks: loopback, SelfAddrs: []string{"127.0.0.1:PORT"}}, true},
+		{"own wildcard listen address", func(ts *testServer) string { return ts.URL + debDir },
+			Options{AllowNetworks: loopback, SelfAddrs: []string{":PORT"}}, true},
+		{"loopback named by a rewrite", func(*testServer) string { return "http://mirror.example" + debDir }, Options{}, false},
+		{"denied network", func(ts *testServer) string { return ts.URL + debDir }, Options{AllowNetworks: loopback, DenyNetworks: loopback}, true},
 		{"not in allow list", func(ts *testServer) string { return ts.URL + debDir }, Options{AllowNetworks: []string{"10.0.0.0/8"}}, true},
 		{"metadata address", func(*testServer) string { return "http://169.254.169.254/latest/dists/x/main/binary-amd64" }, Options{}, true},
-		{"metadata name via redirect", func(ts *testServer) string { return ts.URL + "/redirect/dists/x/main/binary-amd64" }, Options{}, true},
+		{"metadata name via redirect", func(ts *testServer) string { return ts.URL + "/redirect/dists/x/main/binary-amd64" }, Options{AllowNetworks: loopback}, true},
+		{"loopback through a proxy", func(ts *testServer) string { return ts.URL + debDir }, Options{Proxy: "http://192.0.2.1:3128"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +198,13 @@ func TestRefreshNetworkPolicy(t *testing.T) {
 			ts.set("/redirect/dists/x/main/binary-amd64/Packages.zst", func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "http://169.254.169.254/latest/meta-data", http.StatusFound)
 			})
-			f := newFixture(t, tt.opts)
+			for i, a := range tt.opts.SelfAddrs {
+				tt.opts.SelfAddrs[i] = strings.Replace(a, "PORT", ts.port(), 1)
+			}
+			if tt.name == "loopback named by a rewrite" {
+				tt.opts.Rewrites = []Rewrite{{From: "http://mirror.example/", To: ts.URL + "/"}}
+			}
+			f := newPolicyFixture(t, tt.opts)
 			f.addMirror(t, "deb", tt.url(ts))
 			s := f.refresh(t, Request{})
 			if len(s.Results) != 1 {
@@ -198,6 +212,9 @@ func TestRefreshNetworkPolicy(t *testing.T) {
 			}
 			if got := errors.Is(s.Results[0].Err, ErrDenied); got != tt.wantErr {
 				t.Errorf("got error %v, want denied %v", s.Results[0].Err, tt.wantErr)
+			}
+			if tt.wantErr && !strings.Contains(s.Results[0].Err.Error(), "refused by policy") {
+				t.Errorf("got error %q, want it to say refused by policy", s.Results[0].Err)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ func TestFetchErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := newFetcher(Options{MaxDecompressed: 1500, AllowFileURLs: true}.withDefaults())
+	f, err := newFetcher(Options{MaxDecompressed: 1500, AllowFileURLs: true, AllowNetworks: loopback}.withDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -160,7 +161,20 @@ type fixture struct {
 	path string
 }
 
+// loopback lets tests refresh from httptest servers on 127.0.0.1 (refused by default).
+var loopback = []string{"127.0.0.0/8"}
+
+// newFixture is a refresher over a fresh database that may read loopback test servers.
 func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	if opts.AllowNetworks == nil {
+		opts.AllowNetworks = loopback
+	}
+	return newPolicyFixture(t, opts)
+}
+
+// newPolicyFixture is newFixture with opts' network policy as given.
+func newPolicyFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	if opts.RetryBackoff == 0 {
 		opts.RetryBackoff = time.Millisecond // retries are tested, waiting is not
@@ -533,4 +547,10 @@ func TestRefreshFileURLsOffByDefault(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrFileURLsDisabled", r.URL, r.Err)
 		}
 	}
+}
+
+// port is the test server's port.
+func (ts *testServer) port() string {
+	u, _ := url.Parse(ts.URL)
+	return u.Port()
 }

@@ -73,8 +73,13 @@ type Options struct {
 	// and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are always
 	// denied unless listed in AllowNetworks. Client-reported URLs must not turn this server
 	// into a proxy into networks it can reach.
+	// Loopback (127.0.0.0/8, ::1, 0.0.0.0/8) is refused too unless listed: a loopback URL a
+	// host reports names that host, never this server. Rewrite targets are trusted.
 	AllowNetworks []string `koanf:"allow_networks"`
 	DenyNetworks  []string `koanf:"deny_networks"`
+	// SelfAddrs are this server's listen addresses (host:port, host empty for all): refused
+	// for reported URLs even when AllowNetworks lists their network. main sets them.
+	SelfAddrs []string `koanf:"-"`
 }
 
 // KeyringRule trusts the keys in Files for the mirrors whose URL starts with Prefix.

@@ -47,7 +47,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a := &App{Version: BuildVersion(""), Console: os.Stderr, cfg: cfg, db: db, log: log}
 	a.finder = updates.NewFinder(db, log)
 	a.processor = ingest.NewProcessor(db, log, a.afterReport)
-	a.refresher = repo.NewRefresher(db, cfg.Repo, log)
+	// The server's own listen addresses are never fetched for a reported URL.
+	repoOpts := cfg.Repo
+	repoOpts.SelfAddrs = append([]string{cfg.Listen}, repoOpts.SelfAddrs...)
+	if cfg.Metrics.Listen != "" {
+		repoOpts.SelfAddrs = append(repoOpts.SelfAddrs, cfg.Metrics.Listen)
+	}
+	a.refresher = repo.NewRefresher(db, repoOpts, log)
 	return a, nil
 }
 

@@ -33,6 +33,8 @@ wait_http() { # URL: wait up to 60 s for an answer
   done
 }
 
+# The simulator's mirror is on loopback, which refresh (serve's and the CLI's) refuses by default.
+export PATCHWARD_REPO__ALLOW_NETWORKS=127.0.0.0/8
 "$bin" serve --data "$data" --listen "$listen" >"$dir/serve.log" 2>&1 &
 spid=$!
 pids="$spid"
