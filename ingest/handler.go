@@ -71,7 +71,28 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	}
 	mux.HandleFunc("POST /api/v1/reports", measure("native", s.native))
 	mux.HandleFunc("POST /api/v1/enroll", s.enroll)
-	return mux
+	return s.refuseBrowsers(mux)
+}
+
+// browserRefused is the answer to an intake request made by a web browser.
+const browserRefused = "report intake refuses requests from web browsers (cross-origin Origin or " +
+	"Sec-Fetch-Site header): send reports with patchman-client, curl or the patchward agent"
+
+// refuseBrowsers refuses requests that a browser made on behalf of another site's page. A
+// multipart form POST is a CORS simple request, so without this any page opened on an allowed
+// network could post reports; real clients send neither Origin nor Sec-Fetch-Site and pass.
+func (s *server) refuseBrowsers(h http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("ingest: cross-origin request refused", "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "remote_addr", s.clientAddr(r).String())
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(w, http.StatusForbidden, map[string]string{"detail": browserRefused})
+			return
+		}
+		http.Error(w, browserRefused, http.StatusForbidden)
+	}))
+	return cop.Handler(h)
 }
 
 // peerAddr is the address of the TCP peer.
