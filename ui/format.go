@@ -50,14 +50,6 @@ func plural(n int, unit string) string {
 // absTimeLayout is the exact time shown on hover (timeAgo's title).
 const absTimeLayout = "2006-01-02 15:04:05 UTC"
 
-// isoTime is the datetime attribute of a <time> element.
-func isoTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 // num formats a count for people: thousands grouped from 10,000 up ("63,000"; "9999" stays short).
 func num(n int) string {
 	s := strconv.Itoa(n)
