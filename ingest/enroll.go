@@ -70,33 +70,3 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("ingest: host enrolled", "host", host, "remote_addr", s.clientAddr(r).String())
 	writeJSON(w, http.StatusCreated, EnrollResponse{Hostname: host, HostToken: plain})
 }
-
-// nativeAuth is who a native report came from, decided before the body is read; check then
-// applies the rules that need the report's host name.
-type nativeAuth struct {
-	hostToken *store.HostToken // set when a host token was presented
-	keyless   bool             // accepted for its source network only
-}
-
-// check refuses a report for a host name the credential does not cover: a host token covers
-// only its own name, and an enrolled name is not accepted on network trust alone (anyone on the
-// network could claim it). API keys are fleet-wide and cover every name.
-func (s *server) check(ctx context.Context, a nativeAuth, hostname string) (int, string, error) {
-	if a.hostToken != nil {
-		if !strings.EqualFold(a.hostToken.Hostname, hostname) {
-			return http.StatusForbidden, fmt.Sprintf("this host token belongs to %s, not %s", a.hostToken.Hostname, hostname), nil
-		}
-		return 0, "", nil
-	}
-	if !a.keyless {
-		return 0, "", nil
-	}
-	_, err := s.db.HostTokenOf(ctx, hostname)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, "", nil
-	}
-	if err != nil {
-		return http.StatusInternalServerError, "could not check the host, try again later", err
-	}
-	return http.StatusForbidden, fmt.Sprintf("host %s is enrolled: send its host token", hostname), nil
-}

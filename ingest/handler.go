@@ -230,6 +230,10 @@ func (s *server) protocol1(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad report: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	if status, detail := s.authorized(r.Context(), credential{}, "1", hr.Hostname); status != 0 {
+		http.Error(w, detail, status)
+		return
+	}
 	id, err := s.accept(r.Context(), rep, hr, warn)
 	if err != nil {
 		s.log.Error("ingest: save report", "protocol", "1", "host", hr.Hostname, "err", err)

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -13,11 +12,14 @@ import (
 // 'patchman' is accepted from anywhere; an invalid or revoked key is refused; no key is accepted
 // only from the allowed networks and only unless RequirePatchmanKey.
 func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
+	var c credential
 	if key, ok := apiKey(r, "Api-Key"); ok {
-		if _, err := s.db.VerifyAPIKey(r.Context(), "patchman", key); err != nil {
+		k, err := s.db.VerifyAPIKey(r.Context(), "patchman", key)
+		if err != nil {
 			s.authFailed(w, err, http.StatusForbidden)
 			return
 		}
+		c.key = &k
 	} else if s.opts.RequirePatchmanKey {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided: " +
 			"send Authorization: Api-Key <key> (create one with patchward apikey add --kind patchman)"})
@@ -26,7 +28,7 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(a)})
 		return
 	}
-	s.jsonIntake(w, r, "2", ParseProtocol2, nil)
+	s.jsonIntake(w, r, "2", ParseProtocol2, c)
 }
 
 // native serves patchward's own protocol (NativeReport). It accepts a host token
@@ -34,7 +36,7 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 // to; an API key of kind 'api' or 'patchman' (Bearer or Api-Key) for any host from anywhere; or
 // no credential from the allowed networks, except for a host name that is enrolled.
 func (s *server) native(w http.ResponseWriter, r *http.Request) {
-	var a nativeAuth
+	c := credential{native: true}
 	key, ok := apiKey(r, "Bearer", "Api-Key")
 	switch {
 	case ok && strings.HasPrefix(key, store.HostTokenPrefix):
@@ -44,16 +46,17 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			s.tokenFailed(w, err, "Invalid or revoked host token.")
 			return
 		}
-		a.hostToken = &t
+		c.hostToken = &t
 	case ok && strings.HasPrefix(key, store.EnrollTokenPrefix):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "an enrollment token only enrolls: " +
 			"POST /api/v1/enroll for a host token and send reports with that"})
 		return
 	case ok:
-		_, err := s.db.VerifyAPIKey(r.Context(), "api", key)
+		k, err := s.db.VerifyAPIKey(r.Context(), "api", key)
 		if errors.Is(err, store.ErrNotFound) {
-			_, err = s.db.VerifyAPIKey(r.Context(), "patchman", key)
+			k, err = s.db.VerifyAPIKey(r.Context(), "patchman", key)
+			c.key = &k
 		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
@@ -65,11 +68,8 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(addr)})
 			return
 		}
-		a.keyless = true
 	}
-	s.jsonIntake(w, r, "native", ParseNative, func(ctx context.Context, hr store.HostReport) (int, string, error) {
-		return s.check(ctx, a, hr.Hostname)
-	})
+	s.jsonIntake(w, r, "native", ParseNative, c)
 }
 
 // tokenFailed answers a request whose host token did not verify.
@@ -95,8 +95,7 @@ func (s *server) authFailed(w http.ResponseWriter, err error, status int) {
 // jsonIntake reads, parses and stores a JSON report: 202 with the report id, 400 with DRF-style
 // field errors (and a rejected report row kept), 413 when too large.
 func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol string,
-	parse func([]byte) (store.HostReport, []string, error),
-	authorize func(context.Context, store.HostReport) (int, string, error)) {
+	parse func([]byte) (store.HostReport, []string, error), c credential) {
 	rep := s.meta(r, protocol)
 	body, err := s.readBody(w, r)
 	if errors.Is(err, errTooLarge) {
@@ -115,15 +114,9 @@ func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol str
 		writeJSON(w, http.StatusBadRequest, fieldErrors(err))
 		return
 	}
-	if authorize != nil {
-		status, detail, err := authorize(r.Context(), hr)
-		if err != nil {
-			s.log.Error("ingest: authorize report", "protocol", protocol, "host", hr.Hostname, "err", err)
-		}
-		if status != 0 {
-			writeJSON(w, status, map[string]string{"detail": detail})
-			return
-		}
+	if status, detail := s.authorized(r.Context(), c, protocol, hr.Hostname); status != 0 {
+		writeJSON(w, status, map[string]string{"detail": detail})
+		return
 	}
 	id, err := s.accept(r.Context(), rep, hr, warn)
 	if err != nil {

@@ -32,8 +32,33 @@ func decodeKernel(s string) string {
 	return decodePlus(s)
 }
 
-// normalizeHostname lower-cases and trims the host name.
-func normalizeHostname(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normalizeHostname lower-cases and trims the host name and drops the root's trailing dot, so
+// that every spelling of a name is one host (and one binding).
+func normalizeHostname(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
+
+// isHostname reports whether s (normalised) is a DNS name: dot-separated labels of 1 to 63
+// ASCII letters, digits, '-' (not at either end of a label) and '_', 253 bytes at most. Every
+// protocol and enrollment check names with it: a name is shown on pages, in CSV exports and
+// in logs, so formula and shell metacharacters and replacement characters are kept out.
+func isHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // checkHost checks the host fields every report needs; hostField is the protocol's name for
 // the host name, missing the message for an absent field.
@@ -46,7 +71,7 @@ func checkHost(r store.HostReport, hostField, missing string) error {
 			return &ParseError{Field: req.name, Msg: "longer than 255 bytes"}
 		}
 	}
-	if strings.ContainsFunc(r.Hostname, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '/' }) {
+	if !isHostname(r.Hostname) {
 		return &ParseError{Field: hostField, Msg: fmt.Sprintf("%q is not a host name", clip(r.Hostname))}
 	}
 	return nil

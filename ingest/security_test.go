@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,5 +56,140 @@ func TestIntakeRefusesBrowsers(t *testing.T) {
 				t.Errorf("got message %q, want one saying browsers are refused", rec.Body)
 			}
 		})
+	}
+}
+
+// p1Request builds a minimal protocol 1 multipart upload for host.
+func p1Request(t *testing.T, host string) (http.Header, []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, kv := range [][2]string{{"host", host}, {"os", "Debian 12"}, {"kernel", "6.1.0"}, {"arch", "x86_64"},
+		{"packages", "'bash' '' '5.2.15' '2' 'amd64' 'deb'\n"}} {
+		if err := mw.WriteField(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mw.Close()
+	return http.Header{"Content-Type": {mw.FormDataContentType()}}, b.Bytes()
+}
+
+// p2For is a keyless or keyed protocol 2 upload for host.
+func p2For(host, key string) (http.Header, []byte) {
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if key != "" {
+		hdr.Set("Authorization", "Api-Key "+key)
+	}
+	return hdr, []byte(`{"protocol":2,"hostname":"` + host + `","arch":"x86_64","kernel":"6.1","os":"Debian 12"}`)
+}
+
+// TestHostBinding checks that a host bound to a credential (its host token, or the Patchman key
+// it reported with) refuses reports for its name without that credential, whatever the
+// protocol and however the name is spelled.
+func TestHostBinding(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	opts := Options{BindHosts: true}
+	h := Handler(db, opts, nil, nil)
+	enroll, err := CreateEnrollToken(ctx, db, "site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := post(h, "/api/v1/enroll", "10.0.0.5:1000", bearer(enroll), []byte(`{"hostname":"agent-b.example.org"}`))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("enroll: got %d %s", rec.Code, rec.Body)
+	}
+	k1, _, err := db.CreateAPIKey(ctx, "fleet-1", "patchman", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, _, err := db.CreateAPIKey(ctx, "fleet-2", "patchman", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hdr, body := p2For("keyed.example.org", k1); post(h, "/api/report/", "10.0.0.9:1", hdr, body).Code != http.StatusAccepted {
+		t.Fatal("first keyed report refused")
+	}
+	type req struct {
+		path string
+		hdr  http.Header
+		body []byte
+	}
+	p1 := func(host string) req { hdr, body := p1Request(t, host); return req{"/reports/upload/", hdr, body} }
+	p2 := func(host, key string) req { hdr, body := p2For(host, key); return req{"/api/report/", hdr, body} }
+	tests := []struct {
+		name string
+		r    req
+		want int
+		msg  string
+	}{
+		{"protocol 1 for an enrolled host", p1("agent-b.example.org"), 403, "patchward host-token revoke agent-b.example.org"},
+		{"protocol 1, trailing dot and case", p1("Agent-B.example.org."), 403, "host-token revoke"},
+		{"protocol 2 keyless for an enrolled host", p2("agent-b.example.org", ""), 403, "host-token revoke"},
+		{"protocol 2 key for an enrolled host", p2("agent-b.example.org", k1), 403, "host-token revoke"},
+		{"native keyless, trailing dot", req{"/api/v1/reports", nil, nativeBody("agent-b.example.org.")}, 403, "host token"},
+		{"protocol 1 for a key-bound host", p1("keyed.example.org"), 403, "fleet-1"},
+		{"protocol 2 keyless for a key-bound host", p2("keyed.example.org.", ""), 403, "patchward host-token revoke keyed.example.org"},
+		{"protocol 2 other key for a key-bound host", p2("keyed.example.org", k2), 403, "fleet-1"},
+		{"protocol 2 its own key", p2("KEYED.example.org", k1), 202, ""},
+		{"protocol 1 for an unbound host", p1("free.example.org"), 204, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.r.path, "10.0.0.7:2000", tt.r.hdr, tt.r.body)
+			if rec.Code != tt.want || !strings.Contains(rec.Body.String(), tt.msg) {
+				t.Fatalf("got %d %q, want %d with %q", rec.Code, rec.Body, tt.want, tt.msg)
+			}
+		})
+	}
+	t.Run("re-bind with host-token revoke", func(t *testing.T) {
+		if err := db.RevokeHostToken(ctx, "keyed.example.org."); err != nil {
+			t.Fatal(err)
+		}
+		hdr, body := p2For("keyed.example.org", k2)
+		if rec := post(h, "/api/report/", "10.0.0.7:2000", hdr, body); rec.Code != 202 {
+			t.Fatalf("after revoke: got %d %q, want 202", rec.Code, rec.Body)
+		}
+		hdr, body = p2For("keyed.example.org", k1)
+		if rec := post(h, "/api/report/", "10.0.0.7:2000", hdr, body); rec.Code != 403 {
+			t.Errorf("old key after re-bind: got %d %q, want 403", rec.Code, rec.Body)
+		}
+	})
+	t.Run("bind_hosts off", func(t *testing.T) {
+		hdr, body := p1Request(t, "agent-b.example.org")
+		if rec := post(Handler(db, Options{}, nil, nil), "/reports/upload/", "10.0.0.7:2000", hdr, body); rec.Code != 204 {
+			t.Errorf("got %d %q, want 204", rec.Code, rec.Body)
+		}
+	})
+}
+
+// TestHostnameIsDNSName checks that every protocol refuses host names that are not DNS names
+// and folds a trailing dot, through one validation.
+func TestHostnameIsDNSName(t *testing.T) {
+	for _, host := range []string{"bad\uFFFD.example.org", "+cmd.example", "@sum(1+1)*cmd.example", "a..example.org",
+		"-lead.example.org", "x;rm.example", strings.Repeat("a", 64) + ".example.org"} {
+		f := baseFields()
+		f["host"] = host
+		if _, _, err := ParseProtocol1(f); err == nil {
+			t.Errorf("protocol 1 %q: accepted, want refused", host)
+		}
+		if _, _, err := ParseNative(nativeBody(host)); err == nil {
+			t.Errorf("native %q: accepted, want refused", host)
+		}
+		if _, _, err := ParseProtocol2([]byte(`{"protocol":2,"hostname":"` + host + `","arch":"x","kernel":"1","os":"x"}`)); err == nil {
+			t.Errorf("protocol 2 %q: accepted, want refused", host)
+		}
+	}
+	for _, host := range []string{"agent-b.example.org.", "AGENT-B.Example.Org", "testhost", "under_score.example.org", "10.0.0.1"} {
+		f := baseFields()
+		f["host"] = host
+		r, _, err := ParseProtocol1(f)
+		if err != nil {
+			t.Errorf("protocol 1 %q: %v, want accepted", host, err)
+			continue
+		}
+		if want := strings.TrimSuffix(strings.ToLower(host), "."); r.Hostname != want {
+			t.Errorf("protocol 1 %q: got %q, want %q", host, r.Hostname, want)
+		}
 	}
 }
