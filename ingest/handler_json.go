@@ -33,8 +33,9 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 
 // native serves patchward's own protocol (NativeReport). It accepts a host token
 // (Authorization: Bearer pwh_..., issued by POST /api/v1/enroll) for the host name it is bound
-// to; an API key of kind 'api' or 'patchman' (Bearer or Api-Key) for any host from anywhere; or
-// no credential from the allowed networks, except for a host name that is enrolled.
+// to; an API key of kind 'patchman' (Bearer or Api-Key) from anywhere, for hosts not bound to
+// another credential; or no credential from the allowed networks, except for a bound host name.
+// Keys of kind 'api' are refused.
 func (s *server) native(w http.ResponseWriter, r *http.Request) {
 	c := credential{native: true}
 	key, ok := apiKey(r, "Bearer", "Api-Key")
@@ -53,16 +54,20 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			"POST /api/v1/enroll for a host token and send reports with that"})
 		return
 	case ok:
-		k, err := s.db.VerifyAPIKey(r.Context(), "api", key)
+		// Only intake keys (kind patchman): a kind api key is a person's credential for the
+		// viewer/operator/admin API and must not double as a fleet-wide write credential.
+		k, err := s.db.VerifyAPIKey(r.Context(), "patchman", key)
 		if errors.Is(err, store.ErrNotFound) {
-			k, err = s.db.VerifyAPIKey(r.Context(), "patchman", key)
-			c.key = &k
+			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid or revoked API key: " +
+				"intake takes keys of kind patchman (patchward apikey add NAME --kind patchman), never kind api"})
+			return
 		}
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 			s.authFailed(w, err, http.StatusUnauthorized)
 			return
 		}
+		c.key = &k
 	default:
 		if addr := s.clientAddr(r); !s.allowed(addr) {
 			writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(addr)})

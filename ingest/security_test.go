@@ -193,3 +193,50 @@ func TestHostnameIsDNSName(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeKeyKinds checks that intake takes Patchman (intake) keys but not the people-facing
+// API keys, whatever their role, and that an intake key never overrides a host's binding.
+func TestIntakeKeyKinds(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := Handler(db, Options{BindHosts: true}, nil, nil)
+	enroll, _ := CreateEnrollToken(ctx, db, "site")
+	if rec := post(h, "/api/v1/enroll", "10.0.0.5:1000", bearer(enroll), []byte(`{"hostname":"web1.example.org"}`)); rec.Code != 201 {
+		t.Fatalf("enroll: got %d %s", rec.Code, rec.Body)
+	}
+	intake, _, err := db.CreateAPIKey(ctx, "fleet", "patchman", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, auth, host string
+		want             int
+	}{
+		{"patchman key, Bearer", "Bearer " + intake, "n1.example.org", 202},
+		{"patchman key, Api-Key", "Api-Key " + intake, "n2.example.org", 202},
+		{"patchman key for an enrolled host", "Bearer " + intake, "web1.example.org", 403},
+	}
+	for _, role := range []string{"viewer", "operator", "admin"} {
+		k, _, err := db.CreateAPIKey(ctx, "ui-"+role, "api", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name, auth, host string
+			want             int
+		}{"api key, " + role, "Bearer " + k, "n3.example.org", 401},
+			struct {
+				name, auth, host string
+				want             int
+			}{"api key, " + role + ", enrolled host", "Api-Key " + k, "web1.example.org", 401})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {tt.auth}}
+			rec := post(h, "/api/v1/reports", "203.0.113.9:1", hdr, nativeBody(tt.host))
+			if rec.Code != tt.want {
+				t.Fatalf("got %d %s, want %d", rec.Code, rec.Body, tt.want)
+			}
+		})
+	}
+}
