@@ -77,7 +77,8 @@ Admin:
   user add NAME [--role admin|operator|viewer] [--password-stdin]
   user passwd NAME [--password-stdin]     set a password (random if not given)
   apikey add NAME [--kind patchman|api]   create an API key (printed once)
-  enroll-token add NAME | list | revoke ID  site tokens agents enroll with
+  enroll-token add NAME [--allow-existing] | list | revoke ID  site tokens agents enroll with
+  enroll-token pending | approve HOSTNAME  enrollments of names that already report
   repo import DIR              load repository metadata from removable media (air gap)
   repo link [--apply]          link Debian mirrors that serve identical indexes
   host-token revoke HOSTNAME               make an enrolled host enroll again
@@ -145,7 +146,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "repo link":
 		fs.BoolVar(&o.apply, "apply", false, "link every suggested pair (otherwise only list them)")
 	case "repo import":
-	case "process", "ingest", "enroll-token add", "enroll-token list", "enroll-token revoke", "host-token revoke":
+	case "enroll-token add":
+		fs.BoolVar(&o.allowExisting, "allow-existing", false, "may enroll names that already report, without approval")
+	case "process", "ingest", "enroll-token list", "enroll-token revoke", "enroll-token pending",
+		"enroll-token approve", "host-token revoke":
 	default:
 		return fmt.Errorf("unknown command %q (see 'patchward help')", cmd)
 	}
@@ -209,7 +213,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 var subcommands = map[string][]string{
 	"user":         {"add", "passwd"},
 	"apikey":       {"add"},
-	"enroll-token": {"add", "list", "revoke"},
+	"enroll-token": {"add", "list", "revoke", "pending", "approve"},
 	"repo":         {"import", "link"},
 	"host-token":   {"revoke"},
 }
@@ -217,6 +221,7 @@ var subcommands = map[string][]string{
 type cliOptions struct {
 	config, data, listen, host, role, kind   string
 	force, json, quiet, passwordStdin, apply bool
+	allowExisting                            bool
 	repoID                                   int64
 	args                                     []string
 }
@@ -665,7 +670,7 @@ func (a *app) cliTokens(ctx context.Context, cmd string, o cliOptions) error {
 		if len(o.args) != 1 {
 			return errors.New("enroll-token add: want exactly one token name")
 		}
-		plain, err := ingest.CreateEnrollToken(ctx, a.db, o.args[0])
+		plain, _, err := a.db.CreateEnrollTokenWith(ctx, store.EnrollTokenSpec{Name: o.args[0], AllowExisting: o.allowExisting})
 		if err != nil {
 			return err
 		}
@@ -700,6 +705,28 @@ func (a *app) cliTokens(ctx context.Context, cmd string, o cliOptions) error {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "revoked enrollment token %d\n", id)
+		return nil
+	case "enroll-token pending":
+		reqs, err := a.db.PendingEnrollments(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "HOSTNAME\tTOKEN\tREQUESTED\tAPPROVED")
+		for _, r := range reqs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Hostname, r.TokenName, fmtTime(r.Requested), fmtTime(r.Approved))
+		}
+		return tw.Flush()
+	case "enroll-token approve":
+		if len(o.args) != 1 {
+			return errors.New("enroll-token approve: want exactly one host name")
+		}
+		if err := a.db.ApproveEnrollment(ctx, o.args[0]); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no enrollment of %q waits for approval (see patchward enroll-token pending)", o.args[0])
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "approved the enrollment of %s; its agent enrolls on its next run\n", o.args[0])
 		return nil
 	default: // host-token revoke
 		if len(o.args) != 1 {

@@ -33,7 +33,8 @@ type EnrollResponse struct {
 
 // enroll serves POST /api/v1/enroll: "Authorization: Bearer <enrollment token>" and
 // {"hostname": NAME} give 201 with a new host token bound to NAME; 401 for a bad or revoked
-// enrollment token; 403 when NAME already has a live host token (revoke it to re-enroll).
+// enrollment token; 403 when NAME already has a live host token (revoke it to re-enroll), or
+// when NAME already reports and an admin has not approved its enrollment.
 func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	token, ok := apiKey(r, "Bearer")
 	if !ok || !strings.HasPrefix(token, store.EnrollTokenPrefix) {
@@ -57,6 +58,13 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid or revoked enrollment token."})
+		return
+	case errors.Is(err, store.ErrApprovalNeeded):
+		s.log.Warn("ingest: enrollment of an existing host waits for approval", "host", host,
+			"remote_addr", s.clientAddr(r).String())
+		writeJSON(w, http.StatusForbidden, map[string]string{"detail": fmt.Sprintf("host %s already reports: "+
+			"an admin must approve its enrollment (patchward enroll-token approve %s), then enroll again; "+
+			"or use an enrollment token created with --allow-existing", host, host)})
 		return
 	case errors.Is(err, store.ErrConflict):
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": fmt.Sprintf("host %s is already enrolled: "+

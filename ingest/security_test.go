@@ -3,10 +3,14 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"patchward/store"
 )
 
 // TestIntakeRefusesBrowsers checks that a web page cannot make a visitor's browser post a
@@ -238,5 +242,70 @@ func TestIntakeKeyKinds(t *testing.T) {
 				t.Fatalf("got %d %s, want %d", rec.Code, rec.Body, tt.want)
 			}
 		})
+	}
+}
+
+// TestEnrollExistingHost checks that an enrollment token cannot claim a name that has been
+// reporting keyless: that needs an admin's approval or a token made with allow-existing. A host
+// that was enrolled before and whose token an admin revoked enrolls again without approval.
+func TestEnrollExistingHost(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := Handler(db, Options{BindHosts: true}, nil, nil)
+	proc := NewProcessor(db, nil, nil)
+	for _, host := range []string{"old.example.org", "old2.example.org"} {
+		hdr, body := p1Request(t, host)
+		if rec := post(h, "/reports/upload/", "10.0.0.7:1", hdr, body); rec.Code != 204 {
+			t.Fatalf("report %s: got %d %s", host, rec.Code, rec.Body)
+		}
+	}
+	if _, err := proc.ProcessPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	site, _, err := db.CreateEnrollToken(ctx, "site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuild, _, err := db.CreateEnrollTokenWith(ctx, store.EnrollTokenSpec{Name: "rebuild", AllowExisting: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enroll := func(tok, host string) *httptest.ResponseRecorder {
+		return post(h, "/api/v1/enroll", "10.0.0.8:1", bearer(tok), []byte(`{"hostname":"`+host+`"}`))
+	}
+	if rec := enroll(site, "old.example.org"); rec.Code != 403 || !strings.Contains(rec.Body.String(), "patchward enroll-token approve old.example.org") {
+		t.Fatalf("claiming an existing host: got %d %s, want 403 naming the approval command", rec.Code, rec.Body)
+	}
+	pending, err := db.PendingEnrollments(ctx)
+	if err != nil || len(pending) != 1 || pending[0].Hostname != "old.example.org" || pending[0].TokenName != "site" {
+		t.Fatalf("pending: got %+v, %v; want old.example.org from site", pending, err)
+	}
+	hdr, body := p1Request(t, "old.example.org")
+	if rec := post(h, "/reports/upload/", "10.0.0.7:1", hdr, body); rec.Code != 204 {
+		t.Errorf("keyless report while enrollment waits: got %d %s, want 204", rec.Code, rec.Body)
+	}
+	if err := db.ApproveEnrollment(ctx, "OLD.example.org."); err != nil {
+		t.Fatal(err)
+	}
+	if rec := enroll(site, "old.example.org"); rec.Code != 201 {
+		t.Errorf("after approval: got %d %s, want 201", rec.Code, rec.Body)
+	}
+	if pending, _ := db.PendingEnrollments(ctx); len(pending) != 0 {
+		t.Errorf("pending after enrolling: got %+v, want none", pending)
+	}
+	if rec := enroll(rebuild, "old2.example.org"); rec.Code != 201 {
+		t.Errorf("allow-existing token: got %d %s, want 201", rec.Code, rec.Body)
+	}
+	if rec := enroll(site, "new.example.org"); rec.Code != 201 {
+		t.Errorf("new name: got %d %s, want 201", rec.Code, rec.Body)
+	}
+	if err := db.RevokeHostToken(ctx, "old.example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if rec := enroll(site, "old.example.org"); rec.Code != 201 {
+		t.Errorf("re-enroll after revocation: got %d %s, want 201", rec.Code, rec.Body)
+	}
+	if err := db.ApproveEnrollment(ctx, "nobody.example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("approve without a request: got %v, want ErrNotFound", err)
 	}
 }
