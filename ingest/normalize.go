@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -167,8 +168,8 @@ func clip(s string) string {
 // be http(s) or ftp(s).
 func normalizeRepo(r *store.ReportedRepo) string {
 	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
-	r.Name = strings.TrimSpace(r.Name)
-	r.Ident = strings.TrimSpace(r.Ident)
+	r.Name = stripUserinfo(strings.TrimSpace(r.Name))
+	r.Ident = stripUserinfo(strings.TrimSpace(r.Ident))
 	if !knownPackageTypes[r.Type] {
 		return fmt.Sprintf("repo %q has unknown type %q", r.Name, r.Type)
 	}
@@ -177,7 +178,7 @@ func normalizeRepo(r *store.ReportedRepo) string {
 	}
 	var urls []string
 	for _, u := range r.URLs {
-		u = store.NormalizeMirrorURL(u)
+		u = store.NormalizeMirrorURL(stripUserinfo(u))
 		if u == "" {
 			continue
 		}
@@ -194,6 +195,19 @@ func normalizeRepo(r *store.ReportedRepo) string {
 		return fmt.Sprintf("repo %q has no http(s) or ftp URL", r.Name)
 	}
 	return ""
+}
+
+// userinfo matches the user:password@ of a URL, JSON-escaped slashes included.
+var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*:(?:/|\\/){2})[^\s/\\'"@<>]*@`)
+
+// stripUserinfo removes user:password@ from every URL in s. Hosts report repository URLs with
+// the credentials their package manager uses; they are never stored or shown (refresh takes
+// credentials from repo.credentials), and kept raw bodies and error texts are cut the same way.
+func stripUserinfo(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return userinfo.ReplaceAllString(s, "$1")
 }
 
 func isHTTPURL(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -307,5 +308,74 @@ func TestEnrollExistingHost(t *testing.T) {
 	}
 	if err := db.ApproveEnrollment(ctx, "nobody.example.org"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("approve without a request: got %v, want ErrNotFound", err)
+	}
+}
+
+// TestRepoCredentialsStripped checks that user:secret@ in reported repository URLs (and in deb
+// repo names, which carry the URL) is never stored: not in the canonical report, not in a
+// rejected upload's kept body, not in the rejection reason.
+func TestRepoCredentialsStripped(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := Handler(db, Options{}, nil, nil)
+	const secret = "s3cr3t-pw"
+	fields := baseFields()
+	fields["repos"] = "'deb' 'Debian 12 repo at https://user:" + secret + "@deb.example.org/debian/dists/bookworm/main/binary-amd64' '500' " +
+		"'https://user:" + secret + "@deb.example.org/debian/dists/bookworm/main/binary-amd64'\n" +
+		"'rpm' 'r' 'r' '10' 'https://" + secret + "@rpm.example.org/el9/' 'ftp://u:" + secret + "@ftp.example.org/x/'"
+	r1, _, err := ParseProtocol1(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := ParseProtocol2([]byte(`{"protocol":2,"hostname":"p2.example.org","arch":"x86_64","kernel":"1","os":"x",` +
+		`"repos":[{"type":"rpm","name":"r","id":"r","priority":"10","urls":["https://user:` + secret + `@rpm.example.org/el9/"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3, _, err := ParseNative([]byte(`{"version":1,"hostname":"n.example.org","kernel":"1","arch":"x","os":"x","packages":[],` +
+		`"repos":[{"type":"deb","name":"d","priority":500,"urls":["http://u:` + secret + `@deb.example.org/debian"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []store.HostReport{r1, r2, r3} {
+		if len(r.Repos) == 0 {
+			t.Fatalf("%s: no repos parsed", r.Hostname)
+		}
+		for _, rr := range r.Repos {
+			if s := fmt.Sprint(rr); strings.Contains(s, secret) || strings.Contains(s, "user@") || strings.Contains(s, "u@") {
+				t.Errorf("%s: repo %s keeps the credentials", r.Hostname, s)
+			}
+			if !strings.Contains(strings.Join(rr.URLs, " "), ".example.org/") {
+				t.Errorf("%s: repo URLs %v lost their host", r.Hostname, rr.URLs)
+			}
+		}
+	}
+	// A rejected upload's body and reason are kept for the UI: the secret is cut from both.
+	hdr, _ := p2For("bad.example.org", "")
+	body := []byte(`{"protocol":2,"hostname":"bad.example.org","arch":"x86_64","kernel":"1","os":"x",` +
+		`"repos":[{"type":"deb","name":"d","priority":"x","urls":["https://user:` + secret + `@deb.example.org/"]}],"packages":"https:\/\/u:` + secret + `@x.example.org/"}`)
+	if rec := post(h, "/api/report/", "10.0.0.1:1", hdr, body); rec.Code != 400 {
+		t.Fatalf("got %d %s, want 400", rec.Code, rec.Body)
+	}
+	hdr, body = p1Request(t, "bad.example.org")
+	body = bytes.Replace(body, []byte("'bash' '' '5.2.15'"), []byte("https://user:"+secret+"@deb.example.org/ '5.2.15'"), 1)
+	if rec := post(h, "/reports/upload/", "10.0.0.1:1", hdr, body); rec.Code != 400 {
+		t.Fatalf("got %d %s, want 400", rec.Code, rec.Body)
+	}
+	rejected := reportsByStatus(t, db, store.ReportRejected)
+	if len(rejected) != 2 {
+		t.Fatalf("got %d rejected reports, want 2", len(rejected))
+	}
+	for _, rep := range rejected {
+		full, err := db.Report(ctx, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(full.Raw), secret) || strings.Contains(full.Error, secret) {
+			t.Errorf("rejected report %d keeps the secret: error %q, raw %q", rep.ID, full.Error, full.Raw)
+		}
+		if len(full.Raw) == 0 {
+			t.Errorf("rejected report %d: raw body not kept", rep.ID)
+		}
 	}
 }
