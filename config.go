@@ -38,6 +38,7 @@ func defaultConfig() map[string]any {
 		"schedule.history":            "@every 1h",
 		"ingest.allowed_networks":     ingest.DefaultAllowedNetworks,
 		"ingest.require_patchman_key": false,
+		"ingest.bind_hosts":           true,
 		"ingest.max_body_bytes":       int64(ingest.DefaultMaxBodyBytes),
 		"ingest.keep_reports":         10,
 		"ingest.keep_rejected":        "720h",

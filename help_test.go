@@ -11,31 +11,33 @@ import (
 // helpFlags lists the flags each command's --help must show. A command added to the table
 // without a row here fails TestCommandHelp, so its help gets a look.
 var helpFlags = map[string][]string{
-	"serve":               {"config", "data", "listen"},
-	"report":              {"config", "server", "dry-run", "output", "hook"},
-	"agent install":       {"root", "binary", "config", "delay", "no-systemctl"},
-	"agent uninstall":     {"root"},
-	"agent zypp-plugin":   nil, // speaks libzypp's protocol on stdin; its arguments go to report
-	"simulate":            {"server", "index", "hosts", "serve", "dry-run"},
-	"process":             {"config", "data"},
-	"ingest":              {"config", "data"},
-	"refresh":             {"config", "data", "force", "repo", "quiet"},
-	"find-updates":        {"config", "data", "host", "force"},
-	"hosts":               {"config", "data", "json"},
-	"host":                {"config", "data", "json"},
-	"repos":               {"config", "data", "json"},
-	"user add":            {"config", "data", "role", "password-stdin"},
-	"user passwd":         {"config", "data", "password-stdin"},
-	"apikey add":          {"config", "data", "kind", "role"},
-	"enroll-token add":    {"config", "data"},
-	"enroll-token list":   {"config", "data"},
-	"enroll-token revoke": {"config", "data"},
-	"repo import":         {"config", "data"},
-	"repo link":           {"config", "data", "apply"},
-	"host-token revoke":   {"config", "data"},
-	"version":             nil,
-	"backup":              {"config", "data"},
-	"restore":             {"config", "data"},
+	"serve":                {"config", "data", "listen"},
+	"report":               {"config", "server", "dry-run", "output", "hook"},
+	"agent install":        {"root", "binary", "config", "delay", "no-systemctl"},
+	"agent uninstall":      {"root"},
+	"agent zypp-plugin":    nil, // speaks libzypp's protocol on stdin; its arguments go to report
+	"simulate":             {"server", "index", "hosts", "serve", "dry-run"},
+	"process":              {"config", "data"},
+	"ingest":               {"config", "data"},
+	"refresh":              {"config", "data", "force", "repo", "quiet"},
+	"find-updates":         {"config", "data", "host", "force"},
+	"hosts":                {"config", "data", "json"},
+	"host":                 {"config", "data", "json"},
+	"repos":                {"config", "data", "json"},
+	"user add":             {"config", "data", "role", "password-stdin"},
+	"user passwd":          {"config", "data", "password-stdin"},
+	"apikey add":           {"config", "data", "kind", "role"},
+	"enroll-token add":     {"config", "data", "allow-existing"},
+	"enroll-token pending": {"config", "data"},
+	"enroll-token approve": {"config", "data"},
+	"enroll-token list":    {"config", "data"},
+	"enroll-token revoke":  {"config", "data"},
+	"repo import":          {"config", "data"},
+	"repo link":            {"config", "data", "apply"},
+	"host-token revoke":    {"config", "data"},
+	"version":              nil,
+	"backup":               {"config", "data"},
+	"restore":              {"config", "data"},
 }
 
 // TestCommandHelp runs `patchward CMD --help` for every command in the table: it must exit 0
@@ -95,7 +97,7 @@ func TestUnknownCommand(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"user", "frob"}, "user: want one of: add, passwd"},
-		{[]string{"enroll-token"}, "enroll-token: want one of: add, list, revoke"},
+		{[]string{"enroll-token"}, "enroll-token: want one of: add, list, revoke, pending, approve"},
 	} {
 		err := run(t.Context(), tt.args, nil, strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -66,6 +66,8 @@ var commands = []cli.Section{
 		{Name: "enroll-token add", Summary: "create a site token agents enroll with", Run: cli.EnrollTokenAdd},
 		{Name: "enroll-token list", Summary: "list enrollment tokens", Run: cli.EnrollTokenList},
 		{Name: "enroll-token revoke", Summary: "revoke an enrollment token by id", Run: cli.EnrollTokenRevoke},
+		{Name: "enroll-token pending", Summary: "enrollments of names that already report, waiting for approval", Run: cli.EnrollTokenPending},
+		{Name: "enroll-token approve", Summary: "approve the enrollment of a name that already reports", Run: cli.EnrollTokenApprove},
 		{Name: "repo import", Summary: "load repository metadata from removable media (air gap)", Run: cli.RepoImport},
 		{Name: "repo link", Summary: "link Debian mirrors that serve identical indexes", Run: cli.RepoLink},
 		{Name: "host-token revoke", Summary: "make an enrolled host enroll again", Run: cli.HostTokenRevoke},

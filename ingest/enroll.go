@@ -33,7 +33,8 @@ type EnrollResponse struct {
 
 // enroll serves POST /api/v1/enroll: "Authorization: Bearer <enrollment token>" and
 // {"hostname": NAME} give 201 with a new host token bound to NAME; 401 for a bad or revoked
-// enrollment token; 403 when NAME already has a live host token (revoke it to re-enroll).
+// enrollment token; 403 when NAME already has a live host token (revoke it to re-enroll), or
+// when NAME already reports and an admin has not approved its enrollment.
 func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	token, ok := apiKey(r, "Bearer")
 	if !ok || !strings.HasPrefix(token, store.EnrollTokenPrefix) {
@@ -58,6 +59,13 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid or revoked enrollment token."})
 		return
+	case errors.Is(err, store.ErrApprovalNeeded):
+		s.log.Warn("ingest: enrollment of an existing host waits for approval", "host", host,
+			"remote_addr", s.clientAddr(r).String())
+		writeJSON(w, http.StatusForbidden, map[string]string{"detail": fmt.Sprintf("host %s already reports: "+
+			"an admin must approve its enrollment (patchward enroll-token approve %s), then enroll again; "+
+			"or use an enrollment token created with --allow-existing", host, host)})
+		return
 	case errors.Is(err, store.ErrConflict):
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": fmt.Sprintf("host %s is already enrolled: "+
 			"revoke its host token on the server to enroll it again", host)})
@@ -69,34 +77,4 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("ingest: host enrolled", "host", host, "remote_addr", s.clientAddr(r).String())
 	writeJSON(w, http.StatusCreated, EnrollResponse{Hostname: host, HostToken: plain})
-}
-
-// nativeAuth is who a native report came from, decided before the body is read; check then
-// applies the rules that need the report's host name.
-type nativeAuth struct {
-	hostToken *store.HostToken // set when a host token was presented
-	keyless   bool             // accepted for its source network only
-}
-
-// check refuses a report for a host name the credential does not cover: a host token covers
-// only its own name, and an enrolled name is not accepted on network trust alone (anyone on the
-// network could claim it). API keys are fleet-wide and cover every name.
-func (s *server) check(ctx context.Context, a nativeAuth, hostname string) (int, string, error) {
-	if a.hostToken != nil {
-		if !strings.EqualFold(a.hostToken.Hostname, hostname) {
-			return http.StatusForbidden, fmt.Sprintf("this host token belongs to %s, not %s", a.hostToken.Hostname, hostname), nil
-		}
-		return 0, "", nil
-	}
-	if !a.keyless {
-		return 0, "", nil
-	}
-	_, err := s.db.HostTokenOf(ctx, hostname)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, "", nil
-	}
-	if err != nil {
-		return http.StatusInternalServerError, "could not check the host, try again later", err
-	}
-	return http.StatusForbidden, fmt.Sprintf("host %s is enrolled: send its host token", hostname), nil
 }

@@ -181,6 +181,12 @@ func (s *server) meta(r *http.Request, protocol string) store.Report {
 // reject keeps a record of an upload that could not be accepted. Failing to record it is only
 // logged: the client gets its 4xx either way.
 func (s *server) reject(ctx context.Context, rep store.Report, reason string, raw []byte) {
+	reason = stripUserinfo(reason)
+	if raw != nil {
+		// Cut a little past the kept length first, so that a URL straddling the end is still
+		// recognised; the store cuts to MaxRawReport.
+		raw = []byte(stripUserinfo(string(raw[:min(len(raw), store.MaxRawReport+1024)])))
+	}
 	if _, err := s.db.SaveRejectedReport(ctx, rep, reason, raw); err != nil {
 		s.log.Error("ingest: record rejected report", "remote_addr", rep.RemoteAddr, "err", err)
 	}
@@ -195,7 +201,7 @@ func (s *server) accept(ctx context.Context, rep store.Report, hr store.HostRepo
 	}
 	if len(warn) > 0 {
 		s.log.Warn("ingest: report lines skipped", "report_id", id, "host", hr.Hostname,
-			"skipped", len(warn), "first", warn[0])
+			"skipped", len(warn), "first", stripUserinfo(warn[0]))
 	}
 	if s.notify != nil {
 		s.notify()
@@ -228,6 +234,10 @@ func (s *server) protocol1(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.reject(r.Context(), rep, err.Error(), body)
 		http.Error(w, "bad report: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if status, detail := s.authorized(r.Context(), credential{}, "1", hr.Hostname); status != 0 {
+		http.Error(w, detail, status)
 		return
 	}
 	id, err := s.accept(r.Context(), rep, hr, warn)

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -13,11 +12,14 @@ import (
 // 'patchman' is accepted from anywhere; an invalid or revoked key is refused; no key is accepted
 // only from the allowed networks and only unless RequirePatchmanKey.
 func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
+	var c credential
 	if key, ok := apiKey(r, "Api-Key"); ok {
-		if _, err := s.db.VerifyAPIKey(r.Context(), "patchman", key); err != nil {
+		k, err := s.db.VerifyAPIKey(r.Context(), "patchman", key)
+		if err != nil {
 			s.authFailed(w, err, http.StatusForbidden)
 			return
 		}
+		c.key = &k
 	} else if s.opts.RequirePatchmanKey {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided: " +
 			"send Authorization: Api-Key <key> (create one with patchward apikey add --kind patchman)"})
@@ -26,15 +28,16 @@ func (s *server) protocol2(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(a)})
 		return
 	}
-	s.jsonIntake(w, r, "2", ParseProtocol2, nil)
+	s.jsonIntake(w, r, "2", ParseProtocol2, c)
 }
 
 // native serves patchward's own protocol (wire.Report). It accepts a host token
 // (Authorization: Bearer pwh_..., issued by POST /api/v1/enroll) for the host name it is bound
-// to; an API key of kind 'api' or 'patchman' (Bearer or Api-Key) for any host from anywhere; or
-// no credential from the allowed networks, except for a host name that is enrolled.
+// to; an API key of kind 'patchman' (Bearer or Api-Key) from anywhere, for hosts not bound to
+// another credential; or no credential from the allowed networks, except for a bound host name.
+// Keys of kind 'api' are refused.
 func (s *server) native(w http.ResponseWriter, r *http.Request) {
-	var a nativeAuth
+	c := credential{native: true}
 	key, ok := apiKey(r, "Bearer", "Api-Key")
 	switch {
 	case ok && strings.HasPrefix(key, store.HostTokenPrefix):
@@ -44,32 +47,34 @@ func (s *server) native(w http.ResponseWriter, r *http.Request) {
 			s.tokenFailed(w, err, "Invalid or revoked host token.")
 			return
 		}
-		a.hostToken = &t
+		c.hostToken = &t
 	case ok && strings.HasPrefix(key, store.EnrollTokenPrefix):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "an enrollment token only enrolls: " +
 			"POST /api/v1/enroll for a host token and send reports with that"})
 		return
 	case ok:
-		_, err := s.db.VerifyAPIKey(r.Context(), "api", key)
+		// Only intake keys (kind patchman): a kind api key is a person's credential for the
+		// viewer/operator/admin API and must not double as a fleet-wide write credential.
+		k, err := s.db.VerifyAPIKey(r.Context(), "patchman", key)
 		if errors.Is(err, store.ErrNotFound) {
-			_, err = s.db.VerifyAPIKey(r.Context(), "patchman", key)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid or revoked API key: " +
+				"intake takes keys of kind patchman (patchward apikey add NAME --kind patchman), never kind api"})
+			return
 		}
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="patchward"`)
 			s.authFailed(w, err, http.StatusUnauthorized)
 			return
 		}
+		c.key = &k
 	default:
 		if addr := s.clientAddr(r); !s.allowed(addr) {
 			writeJSON(w, http.StatusForbidden, map[string]string{"detail": s.deniedMessage(addr)})
 			return
 		}
-		a.keyless = true
 	}
-	s.jsonIntake(w, r, "native", ParseNative, func(ctx context.Context, hr store.HostReport) (int, string, error) {
-		return s.check(ctx, a, hr.Hostname)
-	})
+	s.jsonIntake(w, r, "native", ParseNative, c)
 }
 
 // tokenFailed answers a request whose host token did not verify.
@@ -95,8 +100,7 @@ func (s *server) authFailed(w http.ResponseWriter, err error, status int) {
 // jsonIntake reads, parses and stores a JSON report: 202 with the report id, 400 with DRF-style
 // field errors (and a rejected report row kept), 413 when too large.
 func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol string,
-	parse func([]byte) (store.HostReport, []string, error),
-	authorize func(context.Context, store.HostReport) (int, string, error)) {
+	parse func([]byte) (store.HostReport, []string, error), c credential) {
 	rep := s.meta(r, protocol)
 	body, err := s.readBody(w, r)
 	if errors.Is(err, errTooLarge) {
@@ -115,15 +119,9 @@ func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol str
 		writeJSON(w, http.StatusBadRequest, fieldErrors(err))
 		return
 	}
-	if authorize != nil {
-		status, detail, err := authorize(r.Context(), hr)
-		if err != nil {
-			s.log.Error("ingest: authorize report", "protocol", protocol, "host", hr.Hostname, "err", err)
-		}
-		if status != 0 {
-			writeJSON(w, status, map[string]string{"detail": detail})
-			return
-		}
+	if status, detail := s.authorized(r.Context(), c, protocol, hr.Hostname); status != 0 {
+		writeJSON(w, status, map[string]string{"detail": detail})
+		return
 	}
 	id, err := s.accept(r.Context(), rep, hr, warn)
 	if err != nil {

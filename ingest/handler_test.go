@@ -182,7 +182,7 @@ func TestHandlerProtocol2Auth(t *testing.T) {
 
 func TestHandlerNative(t *testing.T) {
 	db := openTestDB(t)
-	key, _, err := db.CreateAPIKey(context.Background(), "agent", "api", "")
+	key, _, err := db.CreateAPIKey(context.Background(), "agent", "patchman", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,11 @@ type Options struct {
 	AllowedNetworks []string `koanf:"allowed_networks"`
 	// RequirePatchmanKey makes Patchman protocol 2 uploads require an API key, as Patchman does.
 	RequirePatchmanKey bool `koanf:"require_patchman_key"`
+	// BindHosts binds a host name to the credential it reports with (its host token, or the
+	// Patchman API key it first reported with): reports for that name without that credential
+	// are then refused, whatever the protocol. Off, only enrolled names refuse keyless native
+	// reports.
+	BindHosts bool `koanf:"bind_hosts"`
 	// MaxBodyBytes caps a request body (after gzip decoding for the native protocol).
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
 	// KeepReports is how many processed reports per host the cleanup job keeps (report history).

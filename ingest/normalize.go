@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -32,8 +33,33 @@ func decodeKernel(s string) string {
 	return decodePlus(s)
 }
 
-// normalizeHostname lower-cases and trims the host name.
-func normalizeHostname(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normalizeHostname lower-cases and trims the host name and drops the root's trailing dot, so
+// that every spelling of a name is one host (and one binding).
+func normalizeHostname(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
+
+// isHostname reports whether s (normalised) is a DNS name: dot-separated labels of 1 to 63
+// ASCII letters, digits, '-' (not at either end of a label) and '_', 253 bytes at most. Every
+// protocol and enrollment check names with it: a name is shown on pages, in CSV exports and
+// in logs, so formula and shell metacharacters and replacement characters are kept out.
+func isHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // checkHost checks the host fields every report needs; hostField is the protocol's name for
 // the host name, missing the message for an absent field.
@@ -46,7 +72,7 @@ func checkHost(r store.HostReport, hostField, missing string) error {
 			return &ParseError{Field: req.name, Msg: "longer than 255 bytes"}
 		}
 	}
-	if strings.ContainsFunc(r.Hostname, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '/' }) {
+	if !isHostname(r.Hostname) {
 		return &ParseError{Field: hostField, Msg: fmt.Sprintf("%q is not a host name", clip(r.Hostname))}
 	}
 	return nil
@@ -171,8 +197,8 @@ func clip(s string) string {
 // be http(s) or ftp(s).
 func normalizeRepo(r *store.ReportedRepo) string {
 	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
-	r.Name = strings.TrimSpace(r.Name)
-	r.Ident = strings.TrimSpace(r.Ident)
+	r.Name = stripUserinfo(strings.TrimSpace(r.Name))
+	r.Ident = stripUserinfo(strings.TrimSpace(r.Ident))
 	norm, ok := normalizers[r.Type]
 	if !ok {
 		return fmt.Sprintf("repo %q has unknown type %q", r.Name, r.Type)
@@ -182,7 +208,7 @@ func normalizeRepo(r *store.ReportedRepo) string {
 	}
 	var urls []string
 	for _, u := range r.URLs {
-		u = store.NormalizeMirrorURL(u)
+		u = store.NormalizeMirrorURL(stripUserinfo(u))
 		if u == "" {
 			continue
 		}
@@ -199,6 +225,19 @@ func normalizeRepo(r *store.ReportedRepo) string {
 		return fmt.Sprintf("repo %q has no http(s) or ftp URL", r.Name)
 	}
 	return ""
+}
+
+// userinfo matches the user:password@ of a URL, JSON-escaped slashes included.
+var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*:(?:/|\\/){2})[^\s/\\'"@<>]*@`)
+
+// stripUserinfo removes user:password@ from every URL in s. Hosts report repository URLs with
+// the credentials their package manager uses; they are never stored or shown (refresh takes
+// credentials from repo.credentials), and kept raw bodies and error texts are cut the same way.
+func stripUserinfo(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return userinfo.ReplaceAllString(s, "$1")
 }
 
 func isHTTPURL(s string) bool {

@@ -27,7 +27,20 @@ type EnrollToken struct {
 	LastUsed time.Time // zero if never used
 	Uses     int       // hosts enrolled with it
 	Revoked  time.Time // zero unless revoked
+	// AllowExisting lets the token enroll a name that already reports without an admin's
+	// approval (rebuilding hosts that reported keyless before).
+	AllowExisting bool
 }
+
+// EnrollTokenSpec is what a new enrollment token is made with.
+type EnrollTokenSpec struct {
+	Name          string
+	AllowExisting bool
+}
+
+// ErrApprovalNeeded is returned by EnrollHost for a name that already reports: an admin must
+// approve the enrollment (ApproveEnrollment) first.
+var ErrApprovalNeeded = errors.New("enrollment of an existing host needs an admin's approval")
 
 // HostToken is one row of host_tokens: the credential of one enrolled host name.
 type HostToken struct {
@@ -58,17 +71,23 @@ func splitSecret(kind, plain string) (prefix, secret string, ok bool) {
 
 // CreateEnrollToken creates an enrollment token and returns its plaintext, shown only once.
 func (db *DB) CreateEnrollToken(ctx context.Context, name string) (string, EnrollToken, error) {
-	name = strings.TrimSpace(name)
+	return db.CreateEnrollTokenWith(ctx, EnrollTokenSpec{Name: name})
+}
+
+// CreateEnrollTokenWith creates an enrollment token as spec says and returns its plaintext,
+// shown only once.
+func (db *DB) CreateEnrollTokenWith(ctx context.Context, spec EnrollTokenSpec) (string, EnrollToken, error) {
+	name := strings.TrimSpace(spec.Name)
 	if name == "" {
 		return "", EnrollToken{}, errors.New("create enrollment token: name is empty")
 	}
-	t := EnrollToken{Name: name, Created: db.Now()}
+	t := EnrollToken{Name: name, Created: db.Now(), AllowExisting: spec.AllowExisting}
 	var plain string
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		for range 5 { // the prefix is UNIQUE; a clash is astronomically unlikely but retried
 			p, prefix, secret := newSecret(EnrollTokenPrefix)
-			res, err := tx.ExecContext(ctx, `INSERT INTO enroll_tokens (name, prefix, hash, created)
-				VALUES (?, ?, ?, ?)`, name, prefix, hashAPISecret(secret), t.Created)
+			res, err := tx.ExecContext(ctx, `INSERT INTO enroll_tokens (name, prefix, hash, created, allow_existing)
+				VALUES (?, ?, ?, ?, ?)`, name, prefix, hashAPISecret(secret), t.Created, t.AllowExisting)
 			if isConstraint(err) {
 				continue
 			}
@@ -89,7 +108,7 @@ func (db *DB) CreateEnrollToken(ctx context.Context, name string) (string, Enrol
 
 // EnrollTokens lists every enrollment token, revoked ones included, newest first.
 func (db *DB) EnrollTokens(ctx context.Context) ([]EnrollToken, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, prefix, created, last_used, uses, revoked
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, prefix, created, last_used, uses, revoked, allow_existing
 		FROM enroll_tokens ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list enrollment tokens: %w", err)
@@ -99,7 +118,7 @@ func (db *DB) EnrollTokens(ctx context.Context) ([]EnrollToken, error) {
 	for rows.Next() {
 		var t EnrollToken
 		var last, rev sql.NullTime
-		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &t.Created, &last, &t.Uses, &rev); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &t.Created, &last, &t.Uses, &rev, &t.AllowExisting); err != nil {
 			return nil, fmt.Errorf("list enrollment tokens: %w", err)
 		}
 		t.LastUsed, t.Revoked = last.Time, rev.Time
@@ -127,13 +146,16 @@ func (db *DB) RevokeEnrollToken(ctx context.Context, id int64) error {
 // transaction. It returns ErrNotFound for an unknown, revoked or wrong enrollment token (all
 // alike) and ErrConflict when hostname already has a live host token: a host cannot be taken
 // over by whoever holds the site's enrollment token; an operator revokes the old token first.
+// A name that already reports and never enrolled gives ErrApprovalNeeded (the request is kept
+// for PendingEnrollments) until an admin approves it, unless the token allows existing names.
 func (db *DB) EnrollHost(ctx context.Context, enrollToken, hostname string) (string, HostToken, error) {
-	hostname = strings.ToLower(strings.TrimSpace(hostname))
+	hostname = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(hostname)), ".")
 	if hostname == "" {
 		return "", HostToken{}, errors.New("enroll host: hostname is empty")
 	}
 	ht := HostToken{Hostname: hostname, Created: db.Now()}
 	var plain string
+	var needApproval bool
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		prefix, secret, ok := splitSecret(EnrollTokenPrefix, enrollToken)
 		if !ok {
@@ -141,8 +163,9 @@ func (db *DB) EnrollHost(ctx context.Context, enrollToken, hostname string) (str
 		}
 		var hash []byte
 		var revoked sql.NullTime
-		err := tx.QueryRowContext(ctx, `SELECT id, hash, revoked FROM enroll_tokens WHERE prefix = ?`, prefix).
-			Scan(&ht.EnrollID, &hash, &revoked)
+		var allowExisting bool
+		err := tx.QueryRowContext(ctx, `SELECT id, hash, revoked, allow_existing FROM enroll_tokens WHERE prefix = ?`, prefix).
+			Scan(&ht.EnrollID, &hash, &revoked, &allowExisting)
 		if errors.Is(err, sql.ErrNoRows) {
 			subtle.ConstantTimeCompare(hashAPISecret(secret), make([]byte, sha256.Size))
 			return ErrNotFound
@@ -152,6 +175,11 @@ func (db *DB) EnrollHost(ctx context.Context, enrollToken, hostname string) (str
 		}
 		if subtle.ConstantTimeCompare(hashAPISecret(secret), hash) != 1 || revoked.Valid {
 			return ErrNotFound
+		}
+		if !allowExisting {
+			if needApproval, err = db.enrollApproval(ctx, tx, hostname, ht.EnrollID); err != nil || needApproval {
+				return err
+			}
 		}
 		for range 5 {
 			p, hp, hs := newSecret(HostTokenPrefix)
@@ -181,6 +209,9 @@ func (db *DB) EnrollHost(ctx context.Context, enrollToken, hostname string) (str
 		}
 		return ErrConflict
 	})
+	if err == nil && needApproval {
+		err = ErrApprovalNeeded // after the commit, which keeps the request
+	}
 	if err != nil {
 		return "", HostToken{}, fmt.Errorf("enroll host %s: %w", hostname, err)
 	}

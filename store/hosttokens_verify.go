@@ -59,13 +59,21 @@ func (db *DB) VerifyHostToken(ctx context.Context, presented string) (HostToken,
 	return t, nil
 }
 
-// RevokeHostToken revokes the live token of hostname, so that the host (or a rebuilt one of the
-// same name) can enroll again. ErrNotFound if the name has no live token.
+// RevokeHostToken unbinds hostname: it revokes the name's live host token, so that the host (or
+// a rebuilt one of the same name) can enroll again, and drops its binding to a Patchman key, so
+// that the next report's credential binds it anew. ErrNotFound if the name was bound to neither.
 func (db *DB) RevokeHostToken(ctx context.Context, hostname string) error {
-	hostname = strings.ToLower(strings.TrimSpace(hostname))
+	hostname = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(hostname)), ".")
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		return expectRow(tx.ExecContext(ctx, `UPDATE host_tokens SET revoked = ? WHERE hostname = ? AND revoked IS NULL`,
-			db.Now(), hostname))
+		tok, err := tx.ExecContext(ctx, `UPDATE host_tokens SET revoked = ? WHERE hostname = ? AND revoked IS NULL`,
+			db.Now(), hostname)
+		if err != nil {
+			return err
+		}
+		if err := expectRow(tx.ExecContext(ctx, `DELETE FROM host_key_bindings WHERE hostname = ?`, hostname)); !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return expectRow(tok, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("revoke host token of %s: %w", hostname, err)

@@ -30,7 +30,7 @@ type Config struct {
 	TokenFile       string   `toml:"token_file"`        // host token; default <state_dir>/token
 	EnrollToken     string   `toml:"enroll_token"`      // site enrollment token, used once
 	EnrollTokenFile string   `toml:"enroll_token_file"` // or read from this file
-	APIKey          string   `toml:"api_key"`           // fleet API key, instead of enrollment
+	APIKey          string   `toml:"api_key"`           // fleet API key (kind patchman), instead of enrollment
 	CAFile          string   `toml:"ca_file"`           // extra CA certificates (PEM) for the server
 	Retries         int      `toml:"retries"`           // attempts after the first; default 3
 	Timeout         string   `toml:"timeout"`           // per request; default 60s

@@ -225,7 +225,7 @@ func TestKeylessAndAPIKeyPaths(t *testing.T) {
 	if _, stderr, err := runAgent(t, reportArgs(s, root, t.TempDir(), "plain.example.org")...); err != nil {
 		t.Fatalf("keyless from loopback: %v (%s)", err, stderr)
 	}
-	key, _, err := s.db.CreateAPIKey(ctx, "fleet", "api", "")
+	key, _, err := s.db.CreateAPIKey(ctx, "fleet", "patchman", "")
 	if err != nil {
 		t.Fatal(err)
 	}
