@@ -80,6 +80,7 @@ func defaultConfig() map[string]any {
 		"ingest.require_patchman_key": false,
 		"ingest.bind_hosts":           true,
 		"ingest.max_body_bytes":       int64(ingest.DefaultMaxBodyBytes),
+		"ingest.max_inflight_bytes":   int64(ingest.DefaultMaxInflightBytes),
 		"ingest.keep_reports":         10,
 		"ingest.keep_rejected":        "720h",
 		"repo.timeout":                repo.DefaultTimeout.String(),
@@ -195,6 +196,10 @@ func (c Config) validate() error {
 	}
 	if c.Ingest.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("ingest.max_body_bytes: must be positive"))
+	}
+	if c.Ingest.MaxInflightBytes < c.Ingest.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("ingest.max_inflight_bytes: %d is less than ingest.max_body_bytes (%d): "+
+			"no upload of the largest allowed size could be read", c.Ingest.MaxInflightBytes, c.Ingest.MaxBodyBytes))
 	}
 	if err := c.Repo.Validate(); err != nil {
 		errs = append(errs, err)

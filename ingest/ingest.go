@@ -22,6 +22,9 @@ var DefaultAllowedNetworks = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "1
 // DefaultMaxBodyBytes caps a report body when Options.MaxBodyBytes is not set.
 const DefaultMaxBodyBytes = 64 << 20
 
+// DefaultMaxInflightBytes is Options.MaxInflightBytes when not set.
+const DefaultMaxInflightBytes = 256 << 20
+
 // Options configures report intake.
 type Options struct {
 	// AllowedNetworks are the source networks (CIDR) that may send reports without credentials
@@ -36,6 +39,9 @@ type Options struct {
 	BindHosts bool `koanf:"bind_hosts"`
 	// MaxBodyBytes caps a request body (after gzip decoding for the native protocol).
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
+	// MaxInflightBytes caps the memory all uploads being read and parsed hold together (bodies
+	// after gzip decoding); beyond it uploads get 503 with Retry-After. 0 means the default.
+	MaxInflightBytes int64 `koanf:"max_inflight_bytes"`
 	// KeepReports is how many processed reports per host the cleanup job keeps (report history).
 	KeepReports int `koanf:"keep_reports"`
 	// KeepRejected is how long rejected uploads are kept for inspection.
