@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -31,6 +32,8 @@ type server struct {
 	proxies []netip.Prefix
 	// inflight is the memory budget of the uploads being read and parsed.
 	inflight *budget
+	// rejects limits rejected uploads per client address.
+	rejects *rejectLimiter
 }
 
 // Handler serves report intake for every protocol:
@@ -54,6 +57,15 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	if opts.MaxInflightBytes <= 0 {
 		opts.MaxInflightBytes = DefaultMaxInflightBytes
 	}
+	if opts.KeepRejectedCount <= 0 {
+		opts.KeepRejectedCount = DefaultKeepRejectedCount
+	}
+	if opts.KeepRejectedBytes <= 0 {
+		opts.KeepRejectedBytes = DefaultKeepRejectedBytes
+	}
+	if opts.MaxRejectedPerMinute <= 0 {
+		opts.MaxRejectedPerMinute = DefaultMaxRejectedPerMinute
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -67,7 +79,7 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 		log.Error("ingest: ignoring invalid trusted proxies", "err", err)
 	}
 	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify, proxies: proxies,
-		inflight: &budget{max: opts.MaxInflightBytes}}
+		inflight: &budget{max: opts.MaxInflightBytes}, rejects: newRejectLimiter(opts.MaxRejectedPerMinute)}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/reports/upload/{$}", "/reports/upload"} {
 		mux.HandleFunc("POST "+p, measure("1", s.protocol1))
@@ -77,7 +89,7 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	}
 	mux.HandleFunc("POST /api/v1/reports", measure("native", s.native))
 	mux.HandleFunc("POST /api/v1/enroll", s.enroll)
-	return s.refuseBrowsers(mux)
+	return s.refuseBrowsers(s.limitRejects(mux))
 }
 
 // browserRefused is the answer to an intake request made by a web browser.
@@ -202,16 +214,42 @@ func (s *server) meta(r *http.Request, protocol string) store.Report {
 	return store.Report{Protocol: protocol, RemoteAddr: s.clientAddr(r).String(), UserAgent: r.UserAgent()}
 }
 
-// reject keeps a record of an upload that could not be accepted. Failing to record it is only
-// logged: the client gets its 4xx either way.
+// limitRejects refuses, before reading them, the uploads of an address that has had too many
+// rejected lately: 429 with Retry-After.
+func (s *server) limitRejects(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := s.clientAddr(r)
+		ok, wait := s.rejects.allowed(a, s.db.Now())
+		if ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		msg := fmt.Sprintf("too many rejected uploads from %s: fix the client and retry later "+
+			"(ingest.max_rejected_per_minute is %d)", a, s.opts.MaxRejectedPerMinute)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"detail": msg})
+			return
+		}
+		http.Error(w, msg, http.StatusTooManyRequests)
+	})
+}
+
+// reject keeps a record of an upload that could not be accepted, within the caps on what
+// rejected uploads keep, and counts it against the client's address. Failing to record it is
+// only logged: the client gets its 4xx either way.
 func (s *server) reject(ctx context.Context, rep store.Report, reason string, raw []byte) {
+	if a, err := netip.ParseAddr(rep.RemoteAddr); err == nil {
+		s.rejects.rejected(a, s.db.Now())
+	}
 	reason = stripUserinfo(reason)
 	if raw != nil {
 		// Cut a little past the kept length first, so that a URL straddling the end is still
 		// recognised; the store cuts to MaxRawReport.
 		raw = []byte(stripUserinfo(string(raw[:min(len(raw), store.MaxRawReport+1024)])))
 	}
-	if _, err := s.db.SaveRejectedReport(ctx, rep, reason, raw); err != nil {
+	lim := store.RejectedLimits{Count: s.opts.KeepRejectedCount, Bytes: s.opts.KeepRejectedBytes}
+	if _, err := s.db.SaveRejectedUpload(ctx, rep, reason, raw, lim); err != nil {
 		s.log.Error("ingest: record rejected report", "remote_addr", rep.RemoteAddr, "err", err)
 	}
 }

@@ -25,6 +25,14 @@ const DefaultMaxBodyBytes = 64 << 20
 // DefaultMaxInflightBytes is Options.MaxInflightBytes when not set.
 const DefaultMaxInflightBytes = 256 << 20
 
+// Defaults for the caps on rejected uploads (Options.KeepRejectedCount, KeepRejectedBytes,
+// MaxRejectedPerMinute).
+const (
+	DefaultKeepRejectedCount    = 1000
+	DefaultKeepRejectedBytes    = 32 << 20
+	DefaultMaxRejectedPerMinute = 10
+)
+
 // Options configures report intake.
 type Options struct {
 	// AllowedNetworks are the source networks (CIDR) that may send reports without credentials
@@ -46,6 +54,13 @@ type Options struct {
 	KeepReports int `koanf:"keep_reports"`
 	// KeepRejected is how long rejected uploads are kept for inspection.
 	KeepRejected time.Duration `koanf:"keep_rejected"`
+	// KeepRejectedCount and KeepRejectedBytes cap the rejected uploads kept (oldest dropped
+	// first); 0 means the default.
+	KeepRejectedCount int   `koanf:"keep_rejected_count"`
+	KeepRejectedBytes int64 `koanf:"keep_rejected_bytes"`
+	// MaxRejectedPerMinute is how many uploads one address may have rejected a minute; past it
+	// its uploads get 429 before they are read. 0 means the default.
+	MaxRejectedPerMinute int `koanf:"max_rejected_per_minute"`
 	// TrustedProxies are the reverse proxies (CIDR) whose X-Forwarded-For header names the
 	// client. Default none: the header is ignored, since any client can send it.
 	TrustedProxies []string `koanf:"trusted_proxies"`
