@@ -13,7 +13,8 @@ import (
 // enroll enrolls a fleet host through the store as the agent would and returns its token.
 func (e *testEnv) enroll(t *testing.T, hostname string) string {
 	t.Helper()
-	et, _, err := e.db.CreateEnrollToken(t.Context(), "site-a")
+	// The test hosts reported before they enrolled: a token that may enroll existing names.
+	et, _, err := e.db.CreateEnrollTokenWith(t.Context(), store.EnrollTokenSpec{Name: "site-a", AllowExisting: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -419,7 +419,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// web1's agent enrolled, so that it has a host token.
-	enroll, _, err := env.db.CreateEnrollToken(ctx, "site-a")
+	enroll, _, err := env.db.CreateEnrollTokenWith(ctx, store.EnrollTokenSpec{Name: "site-a", AllowExisting: true})
 	if err != nil {
 		t.Fatal(err)
 	}
