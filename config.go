@@ -27,42 +27,46 @@ type Config = app.Config
 
 func defaultConfig() map[string]any {
 	return map[string]any{
-		"data":                        "data",
-		"listen":                      "127.0.0.1:8080",
-		"log_level":                   "info",
-		"log_format":                  "text",
-		"schedule.process":            "@every 1m",
-		"schedule.refresh":            "0 4 * * *",
-		"schedule.find_updates":       "@every 15m",
-		"schedule.cleanup":            "30 5 * * *",
-		"schedule.history":            "@every 1h",
-		"ingest.allowed_networks":     ingest.DefaultAllowedNetworks,
-		"ingest.require_patchman_key": false,
-		"ingest.bind_hosts":           true,
-		"ingest.max_body_bytes":       int64(ingest.DefaultMaxBodyBytes),
-		"ingest.keep_reports":         10,
-		"ingest.keep_rejected":        "720h",
-		"repo.timeout":                repo.DefaultTimeout.String(),
-		"repo.concurrency":            4,
-		"repo.max_decompressed_bytes": int64(1 << 30),
-		"repo.max_failures":           28,
-		"repo.allow_file_urls":        false,
-		"repo.per_host_concurrency":   repo.DefaultPerHost,
-		"repo.retries":                repo.DefaultRetries,
-		"repo.retry_backoff":          repo.DefaultRetryBackoff.String(),
-		"repo.stale_after":            repo.DefaultStaleAfter.String(),
-		"repo.max_mirrors_per_repo":   repo.DefaultMaxMirrors,
-		"repo.signatures":             "auto",
-		"ui.session_ttl":              "168h",
-		"ui.secure_cookies":           false,
-		"ui.stale_days":               14,
-		"ingest.trusted_proxies":      []string{},
-		"metrics.enabled":             true,
-		"metrics.listen":              "",
-		"metrics.allowed_networks":    metrics.DefaultAllowedNetworks,
-		"metrics.token":               "",
-		"http.read_header_timeout":    "10s",
-		"http.read_timeout":           "5m",
+		"data":                           "data",
+		"listen":                         "127.0.0.1:8080",
+		"log_level":                      "info",
+		"log_format":                     "text",
+		"schedule.process":               "@every 1m",
+		"schedule.refresh":               "0 4 * * *",
+		"schedule.find_updates":          "@every 15m",
+		"schedule.cleanup":               "30 5 * * *",
+		"schedule.history":               "@every 1h",
+		"ingest.allowed_networks":        ingest.DefaultAllowedNetworks,
+		"ingest.require_patchman_key":    false,
+		"ingest.bind_hosts":              true,
+		"ingest.max_body_bytes":          int64(ingest.DefaultMaxBodyBytes),
+		"ingest.max_inflight_bytes":      int64(ingest.DefaultMaxInflightBytes),
+		"ingest.keep_reports":            10,
+		"ingest.keep_rejected":           "720h",
+		"ingest.keep_rejected_count":     ingest.DefaultKeepRejectedCount,
+		"ingest.keep_rejected_bytes":     int64(ingest.DefaultKeepRejectedBytes),
+		"ingest.max_rejected_per_minute": ingest.DefaultMaxRejectedPerMinute,
+		"repo.timeout":                   repo.DefaultTimeout.String(),
+		"repo.concurrency":               4,
+		"repo.max_decompressed_bytes":    int64(1 << 30),
+		"repo.max_failures":              28,
+		"repo.allow_file_urls":           false,
+		"repo.per_host_concurrency":      repo.DefaultPerHost,
+		"repo.retries":                   repo.DefaultRetries,
+		"repo.retry_backoff":             repo.DefaultRetryBackoff.String(),
+		"repo.stale_after":               repo.DefaultStaleAfter.String(),
+		"repo.max_mirrors_per_repo":      repo.DefaultMaxMirrors,
+		"repo.signatures":                "auto",
+		"ui.session_ttl":                 "168h",
+		"ui.secure_cookies":              false,
+		"ui.stale_days":                  14,
+		"ingest.trusted_proxies":         []string{},
+		"metrics.enabled":                true,
+		"metrics.listen":                 "",
+		"metrics.allowed_networks":       metrics.DefaultAllowedNetworks,
+		"metrics.token":                  "",
+		"http.read_header_timeout":       "10s",
+		"http.read_timeout":              "5m",
 	}
 }
 
@@ -155,6 +159,13 @@ func validate(c Config) error {
 	}
 	if c.Ingest.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("ingest.max_body_bytes: must be positive"))
+	}
+	if c.Ingest.KeepRejectedCount < 1 || c.Ingest.KeepRejectedBytes < 1 || c.Ingest.MaxRejectedPerMinute < 1 {
+		errs = append(errs, errors.New("ingest.keep_rejected_count, keep_rejected_bytes, max_rejected_per_minute: must be at least 1"))
+	}
+	if c.Ingest.MaxInflightBytes < c.Ingest.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("ingest.max_inflight_bytes: %d is less than ingest.max_body_bytes (%d): "+
+			"no upload of the largest allowed size could be read", c.Ingest.MaxInflightBytes, c.Ingest.MaxBodyBytes))
 	}
 	if err := c.Repo.Validate(); err != nil {
 		errs = append(errs, err)

@@ -43,11 +43,12 @@ func (s *server) authorize(ctx context.Context, c credential, hostname string) (
 	if err != nil {
 		return http.StatusInternalServerError, "could not check the host, try again later", err
 	}
-	switch rebind := fmt.Sprintf("(to re-bind it, run patchward host-token revoke %s on the server, "+
-		"or revoke its token on its host page)", hostname); {
+	rebind := fmt.Sprintf("(to re-bind it, run patchward host-token revoke %s on the server)", hostname)
+	switch {
 	case b.HostToken:
-		return http.StatusForbidden, fmt.Sprintf("host %s is enrolled: only its host token may report for it %s",
-			hostname, rebind), nil
+		return http.StatusForbidden, fmt.Sprintf("host %s is enrolled: only its host token may report for it "+
+			"(to re-bind it, run patchward host-token revoke %s on the server, or revoke its token on its host page)",
+			hostname, hostname), nil
 	case b.APIKeyID != 0 && (c.key == nil || c.key.ID != b.APIKeyID):
 		return http.StatusForbidden, fmt.Sprintf("host %s is bound to the API key %q it reported with: send that key %s",
 			hostname, b.APIKeyName, rebind), nil

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -29,6 +30,10 @@ type server struct {
 	notify func()
 	// proxies are opts.TrustedProxies parsed; empty means X-Forwarded-For is ignored.
 	proxies []netip.Prefix
+	// inflight is the memory budget of the uploads being read and parsed.
+	inflight *budget
+	// rejects limits rejected uploads per client address.
+	rejects *rejectLimiter
 }
 
 // Handler serves report intake for every protocol:
@@ -49,6 +54,18 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxInflightBytes <= 0 {
+		opts.MaxInflightBytes = DefaultMaxInflightBytes
+	}
+	if opts.KeepRejectedCount <= 0 {
+		opts.KeepRejectedCount = DefaultKeepRejectedCount
+	}
+	if opts.KeepRejectedBytes <= 0 {
+		opts.KeepRejectedBytes = DefaultKeepRejectedBytes
+	}
+	if opts.MaxRejectedPerMinute <= 0 {
+		opts.MaxRejectedPerMinute = DefaultMaxRejectedPerMinute
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +78,8 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	if err != nil {
 		log.Error("ingest: ignoring invalid trusted proxies", "err", err)
 	}
-	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify, proxies: proxies}
+	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify, proxies: proxies,
+		inflight: &budget{max: opts.MaxInflightBytes}, rejects: newRejectLimiter(opts.MaxRejectedPerMinute)}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/reports/upload/{$}", "/reports/upload"} {
 		mux.HandleFunc("POST "+p, measure("1", s.protocol1))
@@ -71,7 +89,7 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	}
 	mux.HandleFunc("POST /api/v1/reports", measure("native", s.native))
 	mux.HandleFunc("POST /api/v1/enroll", s.enroll)
-	return s.refuseBrowsers(mux)
+	return s.refuseBrowsers(s.limitRejects(mux))
 }
 
 // browserRefused is the answer to an intake request made by a web browser.
@@ -143,30 +161,48 @@ var errTooLarge = errors.New("report body too large")
 // readBody reads the whole body, gunzipping it when Content-Encoding says gzip, up to
 // MaxBodyBytes either way. The body is read whole rather than streamed so that a malformed
 // upload can be kept for the operator to see.
-func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+//
+// What it reads counts against the intake memory budget until release is called (when the
+// handler is done with the body); errBusy when the budget is used up. release is never nil.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
 	max := s.opts.MaxBodyBytes
 	var src io.Reader = http.MaxBytesReader(w, r.Body, max)
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
 		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return nil, fmt.Errorf("gzip body: %w", err)
+			return nil, func() {}, fmt.Errorf("gzip body: %w", err)
 		}
 		defer zr.Close()
 		src = io.LimitReader(zr, max+1)
 	}
+	br := &budgetReader{r: src, b: s.inflight}
 	var buf bytes.Buffer
 	if n := r.ContentLength; n > 0 && n <= max {
+		if !br.reserve(n) {
+			return nil, br.release, errBusy
+		}
 		buf.Grow(int(n) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(src)
+	_, err = buf.ReadFrom(br)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || int64(buf.Len()) > max {
-		return nil, errTooLarge
+	switch {
+	case errors.Is(err, errBusy):
+		return nil, br.release, errBusy
+	case errors.As(err, &mbe) || int64(buf.Len()) > max:
+		return nil, br.release, errTooLarge
+	case err != nil:
+		return nil, br.release, fmt.Errorf("read body: %w", err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), br.release, nil
+}
+
+// busyMessage answers an upload that found the intake memory budget used up.
+const busyMessage = "server busy: too many uploads in flight (ingest.max_inflight_bytes), retry later"
+
+// busy sets Retry-After on a 503 for an upload refused for the memory budget.
+func (s *server) busy(w http.ResponseWriter) {
+	s.log.Warn("ingest: upload refused, memory budget in use", "max_inflight_bytes", s.opts.MaxInflightBytes)
+	w.Header().Set("Retry-After", "10")
 }
 
 func (s *server) tooLargeMessage() string {
@@ -178,16 +214,42 @@ func (s *server) meta(r *http.Request, protocol string) store.Report {
 	return store.Report{Protocol: protocol, RemoteAddr: s.clientAddr(r).String(), UserAgent: r.UserAgent()}
 }
 
-// reject keeps a record of an upload that could not be accepted. Failing to record it is only
-// logged: the client gets its 4xx either way.
+// limitRejects refuses, before reading them, the uploads of an address that has had too many
+// rejected lately: 429 with Retry-After.
+func (s *server) limitRejects(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := s.clientAddr(r)
+		ok, wait := s.rejects.allowed(a, s.db.Now())
+		if ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		msg := fmt.Sprintf("too many rejected uploads from %s: fix the client and retry later "+
+			"(ingest.max_rejected_per_minute is %d)", a, s.opts.MaxRejectedPerMinute)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"detail": msg})
+			return
+		}
+		http.Error(w, msg, http.StatusTooManyRequests)
+	})
+}
+
+// reject keeps a record of an upload that could not be accepted, within the caps on what
+// rejected uploads keep, and counts it against the client's address. Failing to record it is
+// only logged: the client gets its 4xx either way.
 func (s *server) reject(ctx context.Context, rep store.Report, reason string, raw []byte) {
+	if a, err := netip.ParseAddr(rep.RemoteAddr); err == nil {
+		s.rejects.rejected(a, s.db.Now())
+	}
 	reason = stripUserinfo(reason)
 	if raw != nil {
 		// Cut a little past the kept length first, so that a URL straddling the end is still
 		// recognised; the store cuts to MaxRawReport.
 		raw = []byte(stripUserinfo(string(raw[:min(len(raw), store.MaxRawReport+1024)])))
 	}
-	if _, err := s.db.SaveRejectedReport(ctx, rep, reason, raw); err != nil {
+	lim := store.RejectedLimits{Count: s.opts.KeepRejectedCount, Bytes: s.opts.KeepRejectedBytes}
+	if _, err := s.db.SaveRejectedUpload(ctx, rep, reason, raw, lim); err != nil {
 		s.log.Error("ingest: record rejected report", "remote_addr", rep.RemoteAddr, "err", err)
 	}
 }
@@ -215,8 +277,14 @@ func (s *server) protocol1(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, s.deniedMessage(a), http.StatusForbidden)
 		return
 	}
-	body, err := s.readBody(w, r)
-	if errors.Is(err, errTooLarge) {
+	body, release, err := s.readBody(w, r)
+	defer release()
+	switch {
+	case errors.Is(err, errBusy):
+		s.busy(w)
+		http.Error(w, busyMessage, http.StatusServiceUnavailable)
+		return
+	case errors.Is(err, errTooLarge):
 		s.reject(r.Context(), rep, s.tooLargeMessage(), nil)
 		http.Error(w, s.tooLargeMessage(), http.StatusRequestEntityTooLarge)
 		return

@@ -102,7 +102,13 @@ func (s *server) authFailed(w http.ResponseWriter, err error, status int) {
 func (s *server) jsonIntake(w http.ResponseWriter, r *http.Request, protocol string,
 	parse func([]byte) (store.HostReport, []string, error), c credential) {
 	rep := s.meta(r, protocol)
-	body, err := s.readBody(w, r)
+	body, release, err := s.readBody(w, r)
+	defer release()
+	if errors.Is(err, errBusy) {
+		s.busy(w)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": busyMessage})
+		return
+	}
 	if errors.Is(err, errTooLarge) {
 		s.reject(r.Context(), rep, s.tooLargeMessage(), nil)
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"detail": s.tooLargeMessage()})

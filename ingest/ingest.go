@@ -22,6 +22,17 @@ var DefaultAllowedNetworks = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "1
 // DefaultMaxBodyBytes caps a report body when Options.MaxBodyBytes is not set.
 const DefaultMaxBodyBytes = 64 << 20
 
+// DefaultMaxInflightBytes is Options.MaxInflightBytes when not set.
+const DefaultMaxInflightBytes = 256 << 20
+
+// Defaults for the caps on rejected uploads (Options.KeepRejectedCount, KeepRejectedBytes,
+// MaxRejectedPerMinute).
+const (
+	DefaultKeepRejectedCount    = 1000
+	DefaultKeepRejectedBytes    = 32 << 20
+	DefaultMaxRejectedPerMinute = 10
+)
+
 // Options configures report intake.
 type Options struct {
 	// AllowedNetworks are the source networks (CIDR) that may send reports without credentials
@@ -36,10 +47,20 @@ type Options struct {
 	BindHosts bool `koanf:"bind_hosts"`
 	// MaxBodyBytes caps a request body (after gzip decoding for the native protocol).
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
+	// MaxInflightBytes caps the memory all uploads being read and parsed hold together (bodies
+	// after gzip decoding); beyond it uploads get 503 with Retry-After. 0 means the default.
+	MaxInflightBytes int64 `koanf:"max_inflight_bytes"`
 	// KeepReports is how many processed reports per host the cleanup job keeps (report history).
 	KeepReports int `koanf:"keep_reports"`
 	// KeepRejected is how long rejected uploads are kept for inspection.
 	KeepRejected time.Duration `koanf:"keep_rejected"`
+	// KeepRejectedCount and KeepRejectedBytes cap the rejected uploads kept (oldest dropped
+	// first); 0 means the default.
+	KeepRejectedCount int   `koanf:"keep_rejected_count"`
+	KeepRejectedBytes int64 `koanf:"keep_rejected_bytes"`
+	// MaxRejectedPerMinute is how many uploads one address may have rejected a minute; past it
+	// its uploads get 429 before they are read. 0 means the default.
+	MaxRejectedPerMinute int `koanf:"max_rejected_per_minute"`
 	// TrustedProxies are the reverse proxies (CIDR) whose X-Forwarded-For header names the
 	// client. Default none: the header is ignored, since any client can send it.
 	TrustedProxies []string `koanf:"trusted_proxies"`

@@ -8,8 +8,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"patchward/store"
 )
@@ -377,5 +379,45 @@ func TestRepoCredentialsStripped(t *testing.T) {
 		if len(full.Raw) == 0 {
 			t.Errorf("rejected report %d: raw body not kept", rep.ID)
 		}
+	}
+}
+
+// TestRejectionRateLimit checks that one address cannot fill the disk with bad uploads: past
+// its rejection budget its uploads get 429 before they are read, and are not kept; other
+// addresses are not affected, and the budget comes back with time.
+func TestRejectionRateLimit(t *testing.T) {
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"), store.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := Handler(db, Options{MaxRejectedPerMinute: 3}, nil, nil)
+	bad := func(remote string) *httptest.ResponseRecorder {
+		hdr, body := p1Request(t, "bad host.example.org")
+		return post(h, "/reports/upload/", remote, hdr, body)
+	}
+	for i := range 3 {
+		if rec := bad("10.0.0.1:1"); rec.Code != 400 {
+			t.Fatalf("bad upload %d: got %d %s, want 400", i, rec.Code, rec.Body)
+		}
+	}
+	rec := bad("10.0.0.1:1")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("past the budget: got %d %q (Retry-After %q), want 429 with Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+	hdr, body := p1Request(t, "good.example.org")
+	if rec := post(h, "/reports/upload/", "10.0.0.1:1", hdr, body); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("good upload past the budget: got %d, want 429", rec.Code)
+	}
+	if rec := bad("10.0.0.2:1"); rec.Code != 400 {
+		t.Errorf("another address: got %d, want 400", rec.Code)
+	}
+	if got := len(reportsByStatus(t, db, store.ReportRejected)); got != 4 {
+		t.Errorf("got %d rejected uploads kept, want 4 (refused ones are not kept)", got)
+	}
+	now = now.Add(time.Minute)
+	if rec := bad("10.0.0.1:1"); rec.Code != 400 {
+		t.Errorf("a minute later: got %d, want 400", rec.Code)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -65,7 +66,7 @@ func (db *DB) SaveReport(ctx context.Context, r Report, hr HostReport) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("save report from %s: encode: %w", hr.Hostname, err)
 	}
-	return db.insertReport(ctx, r, ReportPending, "", payload, nil)
+	return db.insertReport(ctx, r, ReportPending, "", payload, nil, RejectedLimits{})
 }
 
 // SaveRejectedReport records an upload that could not be accepted, with the reason and the
@@ -77,10 +78,51 @@ func (db *DB) SaveRejectedReport(ctx context.Context, r Report, reason string, r
 	if len(raw) > MaxRawReport {
 		raw = raw[:MaxRawReport]
 	}
-	return db.insertReport(ctx, r, ReportRejected, reason, nil, raw)
+	return db.insertReport(ctx, r, ReportRejected, reason, nil, raw, RejectedLimits{})
 }
 
-func (db *DB) insertReport(ctx context.Context, r Report, status, reason string, payload, raw []byte) (int64, error) {
+// RejectedLimits caps what rejected reports keep together; zero fields mean no cap.
+type RejectedLimits struct {
+	Count int   // rejected reports kept
+	Bytes int64 // their kept bodies and payloads, together
+}
+
+// SaveRejectedUpload is SaveRejectedReport for uploads from the network: in the same
+// transaction it drops the oldest rejected reports beyond lim, so that bad uploads, which cost
+// a client nothing, cannot fill the disk.
+func (db *DB) SaveRejectedUpload(ctx context.Context, r Report, reason string, raw []byte, lim RejectedLimits) (int64, error) {
+	if r.Received.IsZero() {
+		r.Received = db.Now()
+	}
+	if len(raw) > MaxRawReport {
+		raw = raw[:MaxRawReport]
+	}
+	return db.insertReport(ctx, r, ReportRejected, reason, nil, raw, lim)
+}
+
+// pruneRejected drops the oldest rejected reports beyond lim. It walks only the rejected rows
+// (reports_status index), of which the caps keep few; length() of a blob reads no overflow page.
+func pruneRejected(ctx context.Context, tx *sql.Tx, lim RejectedLimits) error {
+	if lim.Count <= 0 && lim.Bytes <= 0 {
+		return nil
+	}
+	count, size := int64(lim.Count), lim.Bytes
+	if count <= 0 {
+		count = math.MaxInt64
+	}
+	if size <= 0 {
+		size = math.MaxInt64
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM reports WHERE id IN (
+		SELECT id FROM (
+			SELECT id, row_number() OVER w AS n,
+				sum(coalesce(length(raw), 0) + coalesce(length(payload), 0)) OVER w AS total
+			FROM reports WHERE status = ? WINDOW w AS (ORDER BY id DESC))
+		WHERE n > ? OR total > ?)`, ReportRejected, count, size)
+	return err
+}
+
+func (db *DB) insertReport(ctx context.Context, r Report, status, reason string, payload, raw []byte, lim RejectedLimits) (int64, error) {
 	var id int64
 	var processed time.Time // a rejected upload is finished the moment it arrives
 	if status == ReportRejected {
@@ -95,8 +137,10 @@ func (db *DB) insertReport(ctx context.Context, r Report, status, reason string,
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return pruneRejected(ctx, tx, lim)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save %s report from %q: %w", status, r.Hostname, err)
