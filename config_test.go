@@ -117,11 +117,7 @@ func TestCLIUserPasswd(t *testing.T) {
 		strings.NewReader("a new long password\n"), &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(t.Context(), filepath.Join(data, "patchward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
 	if _, err := db.Authenticate(t.Context(), "ops", "a new long password"); err != nil {
 		t.Errorf("the new password does not log in: %v", err)
 	}

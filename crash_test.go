@@ -227,11 +227,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(data, "patchward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Errorf("after %d kills: %v", cycles, err)
 	}
@@ -364,9 +360,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatalf("serve: %v\n%s", err, logs.String())
 	}
-	db, err := store.Open(context.Background(), filepath.Join(data, "patchward.db"))
-	must(t, err)
-	defer db.Close()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
 	rs, err := db.Reports(context.Background(), store.ReportFilter{Hostname: "inflight.example.org"})
 	must(t, err)
 	if len(rs) != 1 {

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"patchward/ui/cli"
 )
 
 // requireTools skips the test when a tool is missing, or fails it when CI demands every tool.
@@ -177,9 +175,38 @@ func runCLI(t *testing.T, data string, args ...string) string {
 	return out.String()
 }
 
-func hostJSONOf(t *testing.T, data, name string) cli.HostJSON {
+// hostJSON is the stable shape of `host NAME --json` as the README documents it, decoded here
+// by field name so that a renamed or dropped field fails the end-to-end tests.
+type hostJSON struct {
+	Hostname        string       `json:"hostname"`
+	Domain          string       `json:"domain"`
+	OS              string       `json:"os"`
+	Kernel          string       `json:"kernel"`
+	Arch            string       `json:"arch"`
+	Tags            []string     `json:"tags"`
+	LastReport      *time.Time   `json:"last_report"`
+	RebootRequired  bool         `json:"reboot_required"`
+	RebootReason    string       `json:"reboot_reason"`
+	Packages        int          `json:"packages"`
+	SecurityUpdates int          `json:"security_updates"`
+	BugfixUpdates   int          `json:"bugfix_updates"`
+	Updates         []updateJSON `json:"updates"`
+}
+
+// updateJSON is one update of a host in `host NAME --json`.
+type updateJSON struct {
+	Name      string `json:"name"`
+	Arch      string `json:"arch"`
+	Installed string `json:"installed"`
+	Available string `json:"available"`
+	Security  bool   `json:"security"`
+	Repo      string `json:"repo"`
+	Held      bool   `json:"held"`
+}
+
+func hostJSONOf(t *testing.T, data, name string) hostJSON {
 	t.Helper()
-	var h cli.HostJSON
+	var h hostJSON
 	if err := json.Unmarshal([]byte(runCLI(t, data, "host", name, "--json")), &h); err != nil {
 		t.Fatalf("host --json: %v", err)
 	}
@@ -282,7 +309,7 @@ func TestEndToEnd(t *testing.T) {
 		return "Debian 12.11 x86_64 repo at " + repoSrv.URL + path + "/main/binary-amd64"
 	}
 	sec, upd := repoName("/debian-security/dists/bookworm-security"), repoName("/debian/dists/bookworm-updates")
-	want := []cli.UpdateJSON{
+	want := []updateJSON{
 		{Name: "libssl3", Arch: "amd64", Installed: "3.0.19-1~deb12u2", Available: "3.0.19-1~deb12u3", Security: true, Repo: sec},
 		{Name: "openssl", Arch: "amd64", Installed: "3.0.19-1~deb12u2", Available: "3.0.19-1~deb12u3", Security: true, Repo: sec},
 		{Name: "base-files", Arch: "amd64", Installed: "12.4+deb12u11", Available: "12.4+deb12u12", Repo: upd},
@@ -292,12 +319,49 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("debian host updates (-want +got):\n%s", diff)
 	}
 	r := hostJSONOf(t, data, "rpmhost.example.org")
-	wantRPM := []cli.UpdateJSON{{Name: "hello-fixture", Arch: "noarch", Installed: "1.0-1.el9", Available: "1.1-2.el9", Repo: "Fixture 9 - x86_64"}}
+	wantRPM := []updateJSON{{Name: "hello-fixture", Arch: "noarch", Installed: "1.0-1.el9", Available: "1.1-2.el9", Repo: "Fixture 9 - x86_64"}}
 	if diff := cmp.Diff(wantRPM, r.Updates); diff != "" {
 		t.Errorf("rpm host updates (-want +got):\n%s", diff)
 	}
 	if !r.RebootRequired {
 		t.Error("rpm host: the client's reboot_required=true was lost")
+	}
+
+	// The CLI's --json and the API are written by one encoder from the same rows: they agree
+	// field for field (a field added to the API appears on the command line too).
+	viewerKey := strings.TrimSpace(lastLine(runCLI(t, data, "apikey", "add", "cli-vs-api", "--kind", "api", "--role", "viewer")))
+	apiGet := func(path string) map[string]any {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+viewerKey)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		var v map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		return v
+	}
+	var cliHosts []any
+	must(t, json.Unmarshal([]byte(runCLI(t, data, "hosts", "--json")), &cliHosts))
+	if diff := cmp.Diff(apiGet("/api/v1/hosts")["items"], any(cliHosts)); diff != "" {
+		t.Errorf("hosts --json differs from /api/v1/hosts items (-api +cli):\n%s", diff)
+	}
+	var cliHost map[string]any
+	must(t, json.Unmarshal([]byte(runCLI(t, data, "host", "testhost.example.org", "--json")), &cliHost))
+	apiHost := apiGet("/api/v1/hosts/testhost.example.org")
+	flat := apiHost["host"].(map[string]any)
+	flat["updates"] = apiHost["updates"]
+	if diff := cmp.Diff(flat, cliHost); diff != "" {
+		t.Errorf("host --json differs from /api/v1/hosts/NAME (-api +cli):\n%s", diff)
+	}
+	if cliHost["last_report"] == nil {
+		t.Error("host --json: last_report is null for a host that reported")
+	}
+	var cliRepos []any
+	must(t, json.Unmarshal([]byte(runCLI(t, data, "repos", "--json")), &cliRepos))
+	if diff := cmp.Diff(apiGet("/api/v1/repos")["items"], any(cliRepos)); diff != "" {
+		t.Errorf("repos --json differs from /api/v1/repos items (-api +cli):\n%s", diff)
 	}
 
 	// A second host reaches the same mirror by another name: after a refresh the CLI suggests

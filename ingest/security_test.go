@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -387,11 +386,7 @@ func TestRepoCredentialsStripped(t *testing.T) {
 // addresses are not affected, and the budget comes back with time.
 func TestRejectionRateLimit(t *testing.T) {
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"), store.WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := store.OpenTest(t, store.WithClock(func() time.Time { return now }))
 	h := Handler(db, Options{MaxRejectedPerMinute: 3}, nil, nil)
 	bad := func(remote string) *httptest.ResponseRecorder {
 		hdr, body := p1Request(t, "bad host.example.org")

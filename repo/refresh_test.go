@@ -180,11 +180,7 @@ func newPolicyFixture(t *testing.T, opts Options) *fixture {
 		opts.RetryBackoff = time.Millisecond // retries are tested, waiting is not
 	}
 	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := store.OpenTestFile(t, path)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &fixture{db: db, ref: NewRefresher(db, opts, log), path: path}
 }

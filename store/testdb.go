@@ -20,8 +20,14 @@ type TB interface {
 // seconds hashing at the production cost. Options (a clock, say) are applied after it.
 func OpenTest(tb TB, opts ...Option) *DB {
 	tb.Helper()
+	return OpenTestFile(tb, filepath.Join(tb.TempDir(), "patchward.db"), opts...)
+}
+
+// OpenTestFile is OpenTest on the database file at path (a copy of a seeded template, say).
+func OpenTestFile(tb TB, path string, opts ...Option) *DB {
+	tb.Helper()
 	all := append([]Option{WithPasswordCost(1, 64)}, opts...)
-	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "patchward.db"), all...)
+	db, err := Open(context.Background(), path, all...)
 	if err != nil {
 		tb.Fatalf("open test database: %v", err)
 	}

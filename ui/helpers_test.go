@@ -63,7 +63,9 @@ func templateDB() (string, error) {
 
 func buildTemplate(path string) error {
 	ctx := context.Background()
-	db, err := store.Open(ctx, path, store.WithClock(func() time.Time { return testNow }))
+	// Not a test's database (it is built once for all of them), but with OpenTest's cheap
+	// password cost: the users' hashes carry it, so every login of every test is cheap too.
+	db, err := store.Open(ctx, path, store.WithPasswordCost(1, 64), store.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		return err
 	}
@@ -110,11 +112,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return testNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := store.OpenTestFile(t, path, store.WithClock(func() time.Time { return testNow }))
 	env := &testEnv{db: db, act: &actionLog{}}
 	acts := Actions{
 		RefreshRepo:    func(context.Context, int64) error { env.act.refreshed++; return nil },

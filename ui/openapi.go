@@ -186,12 +186,12 @@ var timeType = reflect.TypeFor[time.Time]()
 // rules: snake_case names (json tags win), omitempty fields optional, embedded structs
 // flattened, nil slices and maps written as [] and {}, nil pointers as null.
 func (g *schemaGen) answer(t reflect.Type) map[string]any {
-	if t == timeType {
-		return map[string]any{"type": "string", "format": "date-time"}
+	if t == timeType { // output.Value writes the zero time as null
+		return nullable(map[string]any{"type": "string", "format": "date-time"})
 	}
 	if t.Implements(output.JSONMarshaler) || t.Implements(output.TextMarshaler) {
 		if t.Kind() == reflect.Pointer && t.Elem() == timeType {
-			return nullable(g.answer(t.Elem()))
+			return g.answer(t.Elem())
 		}
 		g.problem("%s encodes itself: describe it in schemaGen.answer", t)
 		return map[string]any{}

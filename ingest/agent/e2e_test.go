@@ -61,11 +61,7 @@ type server struct {
 
 func newServer(t *testing.T, allowed []string) *server {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := store.OpenTest(t)
 	s := &server{db: db, h: ingest.Handler(db, ingest.Options{AllowedNetworks: allowed}, nil, nil)}
 	s.start(t)
 	return s

@@ -1,16 +1,6 @@
 package cli
 
-import (
-	"encoding/json"
-	"io"
-	"time"
-)
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+import "time"
 
 func yesNo(b bool) string {
 	if b {
@@ -24,12 +14,4 @@ func fmtTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05Z")
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -8,6 +8,7 @@ import (
 
 	"patchward/store"
 	"patchward/ui/app"
+	"patchward/ui/output"
 )
 
 // queryFlags are the flags of the query commands: --config, --data and --json.
@@ -30,11 +31,7 @@ func hosts(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		out := make([]HostJSON, len(hosts))
-		for i, h := range hosts {
-			out[i] = toHostJSON(h)
-		}
-		return writeJSON(env.Stdout, out)
+		return output.WriteJSON(env.Stdout, output.HostsOf(hosts))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tOS\tKERNEL\tPACKAGES\tSECURITY\tBUGFIX\tREBOOT\tLAST REPORT")
@@ -64,17 +61,12 @@ func host(ctx context.Context, env *Env, a *app.App, name string, asJSON bool) e
 	if err != nil {
 		return err
 	}
-	j := toHostJSON(h)
-	j.Updates = make([]UpdateJSON, len(ups))
-	for i, u := range ups {
-		j.Updates[i] = UpdateJSON{Name: u.Name, Arch: u.Arch, Installed: u.Installed, Available: u.Available,
-			Security: u.Security, Repo: u.Repo, Held: u.Held}
-	}
 	if asJSON {
-		if len(j.Updates) == 0 {
-			j.Updates = []UpdateJSON{} // always present in JSON, even when empty
+		errata, err := a.DB().UpdateErrata(ctx, h.ID)
+		if err != nil {
+			return err
 		}
-		return writeJSON(env.Stdout, j)
+		return output.WriteJSON(env.Stdout, output.HostDetailOf(h, ups, errata))
 	}
 	fmt.Fprintf(env.Stdout, "%s\n  os: %s\n  kernel: %s\n  arch: %s\n  packages: %d\n  reboot required: %s\n  last report: %s\n  updates: %d security, %d bugfix\n",
 		h.Hostname, h.OS, h.Kernel, h.Arch, h.Packages, yesNo(h.RebootRequired), fmtTime(h.LastReport),
@@ -84,7 +76,7 @@ func host(ctx context.Context, env *Env, a *app.App, name string, asJSON bool) e
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nPACKAGE\tARCH\tINSTALLED\tAVAILABLE\tSECURITY\tREPO")
-	for _, u := range j.Updates {
+	for _, u := range ups {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Arch, u.Installed, u.Available, yesNo(u.Security), u.Repo)
 	}
 	return tw.Flush()
@@ -103,26 +95,16 @@ func repos(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	out := make([]RepoJSON, len(repos))
-	for i, r := range repos {
-		out[i] = RepoJSON{ID: r.ID, Name: r.Name, Type: r.Type, Arch: r.Arch, RepoID: r.Ident,
-			Security: r.Security, Enabled: r.Enabled, Hosts: r.Hosts, Mirrors: []MirrorJSON{}}
-		for _, m := range r.Mirrors {
-			out[i].Mirrors = append(out[i].Mirrors, MirrorJSON{ID: m.ID, URL: m.URL, Enabled: m.Enabled,
-				LastAttempt: timePtr(m.LastAttempt), LastSuccess: timePtr(m.LastSuccess), Freshness: timePtr(m.Freshness),
-				LastError: m.LastError, FailCount: m.FailCount, PackageCount: m.PackageCount})
-		}
-	}
 	if asJSON {
-		return writeJSON(env.Stdout, out)
+		return output.WriteJSON(env.Stdout, output.ReposOf(repos))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tSECURITY\tENABLED\tHOSTS\tPACKAGES\tLAST SUCCESS\tMIRROR\tERROR")
-	for _, r := range out {
+	for _, r := range repos {
 		for _, m := range r.Mirrors {
 			last := "never"
-			if m.LastSuccess != nil {
-				last = fmtTime(*m.LastSuccess)
+			if !m.LastSuccess.IsZero() {
+				last = fmtTime(m.LastSuccess)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.Type, yesNo(r.Security), yesNo(r.Enabled && m.Enabled),
 				r.Hosts, m.PackageCount, last, m.URL, m.LastError)

@@ -74,13 +74,14 @@ func peer(r *http.Request) netip.Addr {
 	return a.Unmap()
 }
 
-// Area classifies a request path into a small fixed set, so that metric labels stay bounded
-// whatever paths clients send.
-func Area(path string) string {
+// Area classifies a request into a small fixed set, so that metric labels stay bounded
+// whatever paths clients send. Only a POST is intake: GET /api/v1/reports is the API's list of
+// reports, a read like any other page.
+func Area(method, path string) string {
 	p := strings.TrimPrefix(path, "/patchman")
 	switch {
-	case strings.HasPrefix(p, "/reports/upload"), strings.HasPrefix(p, "/api/report"),
-		p == "/api/v1/reports", p == "/api/v1/enroll":
+	case method == http.MethodPost && (strings.HasPrefix(p, "/reports/upload") || strings.HasPrefix(p, "/api/report") ||
+		p == "/api/v1/reports" || p == "/api/v1/enroll"):
 		return "intake"
 	case strings.HasPrefix(path, "/static/"):
 		return "static"
@@ -132,7 +133,7 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		area := Area(r.URL.Path)
+		area := Area(r.Method, r.URL.Path)
 		httpRequests.WithLabelValues(area, method(r.Method), fmt.Sprint(sw.status)).Inc()
 		httpSeconds.WithLabelValues(area).Observe(took.Seconds())
 		level := slog.LevelInfo

@@ -90,12 +90,15 @@ func TestMiddlewareLogsNoSecrets(t *testing.T) {
 }
 
 func TestArea(t *testing.T) {
-	for path, want := range map[string]string{
-		"/reports/upload/": "intake", "/patchman/api/report/": "intake", "/api/v1/reports": "intake",
-		"/api/v1/hosts": "ui", "/": "ui", "/static/app.css": "static", "/healthz": "health", "/metrics": "metrics",
+	for req, want := range map[string]string{
+		"POST /reports/upload/": "intake", "POST /patchman/api/report/": "intake", "POST /api/v1/reports": "intake",
+		"POST /api/v1/enroll": "intake", "GET /api/v1/reports": "ui", "GET /reports/upload/": "ui",
+		"GET /api/v1/hosts": "ui", "GET /": "ui", "GET /static/app.css": "static", "GET /healthz": "health",
+		"GET /metrics": "metrics",
 	} {
-		if got := Area(path); got != want {
-			t.Errorf("Area(%q): got %s, want %s", path, got, want)
+		method, path, _ := strings.Cut(req, " ")
+		if got := Area(method, path); got != want {
+			t.Errorf("Area(%s %q): got %s, want %s", method, path, got, want)
 		}
 	}
 }

@@ -13,12 +13,14 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 	"unicode"
 )
 
 // Value turns v into plain maps, slices and values whose struct field names are snake_case
 // (LastReport -> last_report, URLs -> urls, OSGroup -> os_group), so that every answer follows
-// one naming rule however the types are declared. Explicit json tags win. Map keys are data
+// one naming rule however the types are declared. A time is written in UTC, and the zero time
+// (something that never happened: a host that never reported) as null. Explicit json tags win. Map keys are data
 // (package names, statuses) and are left exactly as they are.
 func Value(v any) any {
 	return reflectValue(reflect.ValueOf(v))
@@ -56,7 +58,12 @@ func reflectValue(v reflect.Value) any {
 	if !v.IsValid() {
 		return nil
 	}
-	if t := v.Type(); t.Implements(JSONMarshaler) || t.Implements(TextMarshaler) {
+	if t := v.Type(); t == timeType {
+		if tm := v.Interface().(time.Time); !tm.IsZero() {
+			return tm.UTC()
+		}
+		return nil // never happened: null, not 0001-01-01
+	} else if t.Implements(JSONMarshaler) || t.Implements(TextMarshaler) {
 		return v.Interface()
 	}
 	switch v.Kind() {
