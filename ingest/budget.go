@@ -9,8 +9,9 @@ import (
 // errBusy is returned by readBody when the uploads in flight hold the whole memory budget.
 var errBusy = errors.New("intake memory budget in use")
 
-// budget is the memory all uploads in flight may hold together. Each upload takes what it has
-// read (after gzip decoding) as it reads, and gives it back when its handler returns: one
+// budget is the memory all uploads in flight may hold together. Each upload takes each buffer
+// it allocates for its body (after gzip decoding; about twice the body's size in all, as the
+// buffer doubles) before allocating it, and gives it all back when its handler returns: one
 // upload may still use MaxBodyBytes, but 48 parallel gzip bombs can no longer take 3 GB.
 type budget struct {
 	max  int64
@@ -32,39 +33,49 @@ func (b *budget) take(n int64) bool {
 
 func (b *budget) give(n int64) { b.used.Add(-n) }
 
-// budgetReader takes from the budget what it reads beyond what was reserved; taken is what to
-// give back.
-type budgetReader struct {
-	r        io.Reader
-	b        *budget
-	taken    int64
-	reserved int64 // taken up front and not read yet
+// budgetBuffer reads a body into memory it has taken from the budget first: every buffer
+// it allocates, the ones it outgrows included (they are garbage only once the collector has
+// run), so what the budget counts is what the uploads hold, not just what they have read.
+type budgetBuffer struct {
+	b     *budget
+	taken int64
 }
 
-func (br *budgetReader) Read(p []byte) (int, error) {
-	n, err := br.r.Read(p)
-	if more := int64(n) - br.reserved; more > 0 {
-		if !br.b.take(more) {
-			return 0, errBusy
+// read reads r to its end into a buffer of initial size, growing it (doubling, at most to
+// limit bytes) as needed; errBusy when the budget cannot cover the next buffer.
+func (bb *budgetBuffer) read(r io.Reader, size, limit int64) ([]byte, error) {
+	size = min(max(size, 512), limit)
+	if !bb.b.take(size) {
+		return nil, errBusy
+	}
+	bb.taken += size
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				return buf, nil // the caller sees it is over the limit
+			}
+			next := min(int64(cap(buf))*2, limit)
+			if !bb.b.take(next) {
+				return nil, errBusy
+			}
+			bb.taken += next
+			grown := make([]byte, len(buf), next)
+			copy(grown, buf)
+			buf = grown
 		}
-		br.taken += more
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		} else if err != nil {
+			return buf, err
+		}
 	}
-	br.reserved = max(br.reserved-int64(n), 0)
-	return n, err
-}
-
-// reserve takes n bytes up front (a declared Content-Length), or reports false.
-func (br *budgetReader) reserve(n int64) bool {
-	if !br.b.take(n) {
-		return false
-	}
-	br.taken += n
-	br.reserved += n
-	return true
 }
 
 // release gives back everything taken.
-func (br *budgetReader) release() {
-	br.b.give(br.taken)
-	br.taken, br.reserved = 0, 0
+func (bb *budgetBuffer) release() {
+	bb.b.give(bb.taken)
+	bb.taken = 0
 }

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -175,25 +174,22 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		defer zr.Close()
 		src = io.LimitReader(zr, max+1)
 	}
-	br := &budgetReader{r: src, b: s.inflight}
-	var buf bytes.Buffer
+	br := &budgetBuffer{b: s.inflight}
+	size := int64(0) // unknown: start small, the buffer doubles
 	if n := r.ContentLength; n > 0 && n <= max {
-		if !br.reserve(n) {
-			return nil, br.release, errBusy
-		}
-		buf.Grow(int(n) + bytes.MinRead)
+		size = n + 1 // room to see the end without growing
 	}
-	_, err = buf.ReadFrom(br)
+	buf, err := br.read(src, size, max+1)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, errBusy):
 		return nil, br.release, errBusy
-	case errors.As(err, &mbe) || int64(buf.Len()) > max:
+	case errors.As(err, &mbe) || int64(len(buf)) > max:
 		return nil, br.release, errTooLarge
 	case err != nil:
 		return nil, br.release, fmt.Errorf("read body: %w", err)
 	}
-	return buf.Bytes(), br.release, nil
+	return buf, br.release, nil
 }
 
 // busyMessage answers an upload that found the intake memory budget used up.

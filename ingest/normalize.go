@@ -3,7 +3,6 @@ package ingest
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -33,11 +32,8 @@ func decodeKernel(s string) string {
 	return decodePlus(s)
 }
 
-// normalizeHostname lower-cases and trims the host name and drops the root's trailing dot, so
-// that every spelling of a name is one host (and one binding).
-func normalizeHostname(s string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
-}
+// normalizeHostname is store.NormalHostname: every spelling of a name is one host.
+func normalizeHostname(s string) string { return store.NormalHostname(s) }
 
 // isHostname reports whether s (normalised) is a DNS name: dot-separated labels of 1 to 63
 // ASCII letters, digits, '-' (not at either end of a label) and '_', 253 bytes at most. Every
@@ -227,18 +223,8 @@ func normalizeRepo(r *store.ReportedRepo) string {
 	return ""
 }
 
-// userinfo matches the user:password@ of a URL, JSON-escaped slashes included.
-var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*:(?:/|\\/){2})[^\s/\\'"@<>]*@`)
-
-// stripUserinfo removes user:password@ from every URL in s. Hosts report repository URLs with
-// the credentials their package manager uses; they are never stored or shown (refresh takes
-// credentials from repo.credentials), and kept raw bodies and error texts are cut the same way.
-func stripUserinfo(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	return userinfo.ReplaceAllString(s, "$1")
-}
+// stripUserinfo is store.StripUserinfo: reported credentials are never stored or shown.
+func stripUserinfo(s string) string { return store.StripUserinfo(s) }
 
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -70,13 +69,26 @@ func (db *DB) PendingEnrollments(ctx context.Context) ([]EnrollRequest, error) {
 // ApproveEnrollment lets the pending enrollment of hostname go through on the host's next
 // attempt. ErrNotFound if no enrollment of that name waits.
 func (db *DB) ApproveEnrollment(ctx context.Context, hostname string) error {
-	hostname = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(hostname)), ".")
+	hostname = NormalHostname(hostname)
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		return expectRow(tx.ExecContext(ctx, `UPDATE enroll_requests SET approved = coalesce(approved, ?) WHERE hostname = ?`,
 			db.Now(), hostname))
 	})
 	if err != nil {
 		return fmt.Errorf("approve enrollment of %s: %w", hostname, err)
+	}
+	return nil
+}
+
+// DismissEnrollment drops the pending enrollment of hostname unapproved: the agent's next
+// attempt asks again. ErrNotFound if none waits.
+func (db *DB) DismissEnrollment(ctx context.Context, hostname string) error {
+	hostname = NormalHostname(hostname)
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		return expectRow(tx.ExecContext(ctx, `DELETE FROM enroll_requests WHERE hostname = ?`, hostname))
+	})
+	if err != nil {
+		return fmt.Errorf("dismiss enrollment of %s: %w", hostname, err)
 	}
 	return nil
 }

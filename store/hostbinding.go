@@ -57,3 +57,10 @@ func (db *DB) BindHostKey(ctx context.Context, hostname string, keyID int64) err
 	}
 	return nil
 }
+
+// NormalHostname lower-cases and trims a host name and drops the root's trailing dot, so that
+// every spelling of a name is one host (and one binding). The intake, the store and the UI
+// all name hosts through it.
+func NormalHostname(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}

@@ -149,7 +149,7 @@ func (db *DB) RevokeEnrollToken(ctx context.Context, id int64) error {
 // A name that already reports and never enrolled gives ErrApprovalNeeded (the request is kept
 // for PendingEnrollments) until an admin approves it, unless the token allows existing names.
 func (db *DB) EnrollHost(ctx context.Context, enrollToken, hostname string) (string, HostToken, error) {
-	hostname = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(hostname)), ".")
+	hostname = NormalHostname(hostname)
 	if hostname == "" {
 		return "", HostToken{}, errors.New("enroll host: hostname is empty")
 	}

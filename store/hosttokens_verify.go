@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 const hostTokenColumns = `id, hostname, prefix, coalesce(enroll_token_id, 0), created, last_used, revoked`
@@ -63,7 +62,7 @@ func (db *DB) VerifyHostToken(ctx context.Context, presented string) (HostToken,
 // a rebuilt one of the same name) can enroll again, and drops its binding to a Patchman key, so
 // that the next report's credential binds it anew. ErrNotFound if the name was bound to neither.
 func (db *DB) RevokeHostToken(ctx context.Context, hostname string) error {
-	hostname = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(hostname)), ".")
+	hostname = NormalHostname(hostname)
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		tok, err := tx.ExecContext(ctx, `UPDATE host_tokens SET revoked = ? WHERE hostname = ? AND revoked IS NULL`,
 			db.Now(), hostname)

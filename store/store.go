@@ -128,6 +128,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
+	if err := db.scrubUserinfo(ctx); err != nil {
+		return fmt.Errorf("migration %s: %w", scrubMigration, err)
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ type adminData struct {
 	Tokens      []store.EnrollToken
 	HostTokens  []store.HostTokenView // the newest adminHostTokens
 	HostTotal   int                   // host tokens in all
+	Pending     []store.EnrollRequest // enrollments of existing names waiting for approval
 	Secret      string
 	SecretLabel string
 }
@@ -30,6 +31,9 @@ func (s *server) loadAdmin(r *http.Request) (adminData, error) {
 		return d, err
 	}
 	if d.Tokens, err = s.db.EnrollTokens(r.Context()); err != nil {
+		return d, err
+	}
+	if d.Pending, err = s.db.PendingEnrollments(r.Context()); err != nil {
 		return d, err
 	}
 	d.HostTokens, d.HostTotal, err = s.db.HostTokenViews(r.Context(), adminHostTokens)
@@ -181,16 +185,20 @@ func (s *server) apiKeyRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin?msg=key-revoked", http.StatusSeeOther)
 }
 
-func (s *server) createEnrollToken(r *http.Request, name string) (string, store.EnrollToken, error) {
+func (s *server) createEnrollToken(r *http.Request, name string, allowExisting bool) (string, store.EnrollToken, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return "", store.EnrollToken{}, badRequest("Give the token a name of up to 100 characters.")
 	}
-	secret, t, err := s.db.CreateEnrollToken(r.Context(), name)
+	secret, t, err := s.db.CreateEnrollTokenWith(r.Context(), store.EnrollTokenSpec{Name: name, AllowExisting: allowExisting})
 	if err != nil {
 		return "", t, err
 	}
-	s.audit(r, "enrolltoken.create", fmt.Sprintf("%q (%s)", name, t.Prefix))
+	detail := fmt.Sprintf("%q (%s)", name, t.Prefix)
+	if allowExisting {
+		detail += ", may enroll names that already report"
+	}
+	s.audit(r, "enrolltoken.create", detail)
 	return secret, t, nil
 }
 
@@ -199,7 +207,7 @@ func (s *server) enrollCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	secret, t, err := s.createEnrollToken(r, r.PostForm.Get("name"))
+	secret, t, err := s.createEnrollToken(r, r.PostForm.Get("name"), r.PostForm.Get("allow_existing") == "on")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -367,6 +367,9 @@ func (s *server) apiEnrollTokens(w http.ResponseWriter, r *http.Request) {
 // enrollCreateRequest is the body of POST /api/v1/enroll-tokens.
 type enrollCreateRequest struct {
 	Name string `json:"name" openapi:"required"`
+	// AllowExisting lets the token enroll a name that already reports without an admin's
+	// approval (rebuilding hosts that reported keyless before).
+	AllowExisting bool `json:"allow_existing"`
 }
 
 // enrollTokenCreated is the answer of POST /api/v1/enroll-tokens: the token and its secret,
@@ -382,7 +385,7 @@ func (s *server) apiEnrollCreate(w http.ResponseWriter, r *http.Request) {
 	var secret string
 	var t store.EnrollToken
 	if err == nil {
-		secret, t, err = s.createEnrollToken(r, in.Name)
+		secret, t, err = s.createEnrollToken(r, in.Name, in.AllowExisting)
 	}
 	if err != nil {
 		s.apiFail(w, r, err)

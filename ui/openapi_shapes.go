@@ -121,6 +121,12 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/enroll-tokens":         {Answer: typeOf[apiList[store.EnrollToken]]()},
 	"POST /api/v1/enroll-tokens":        {Status: http.StatusCreated, Answer: typeOf[enrollTokenCreated](), Body: typeOf[enrollCreateRequest](), Note: "The secret is in this answer only."},
 	"DELETE /api/v1/enroll-tokens/{id}": {Answer: typeOf[doneAnswer]()},
+	"GET /api/v1/enrollments": {Answer: typeOf[apiList[store.EnrollRequest]](),
+		Note: "An enrollment token used for a name that already reports (and never enrolled) waits here until approved, " +
+			"unless the token was made with allow_existing. approved is null until an admin approves."},
+	"POST /api/v1/enrollments/{name}/approve": {Answer: typeOf[enrollmentDecided](),
+		Note: "The host's agent enrolls on its next attempt; from then on the name's keyless reports are refused (404 when none waits)."},
+	"DELETE /api/v1/enrollments/{name}": {Answer: typeOf[enrollmentDecided](), Note: "404 when none waits."},
 	"GET /api/v1/audit":                 {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 entries."},
 	"POST /api/v1/account/password": {Answer: typeOf[accountPasswordAnswer](), Body: typeOf[accountPasswordRequest](),
 		Errors: map[int]string{
@@ -130,7 +136,7 @@ var apiShapes = map[string]apiShape{
 		Note: "Needs a session: API keys are refused. new_password needs 12+ characters and must differ from the current one. " +
 			"Every other session of the user ends; the calling one stays. Wrong current passwords count against the login throttle."},
 	"GET /api/v1/host-tokens": {Answer: typeOf[apiList[store.HostTokenView]](),
-		Note: "Every agent host token, revoked ones included, newest first; never a secret or a hash. A zero revoked time means live."},
+		Note: "Every agent host token, revoked ones included, newest first; never a secret or a hash. A null revoked time means live."},
 	"DELETE /api/v1/host-tokens/{name}": {Answer: typeOf[hostTokenRevoked](),
 		Note: "Revokes the host's live token (404 when it has none); the agent must enroll again before its reports are accepted."},
 }

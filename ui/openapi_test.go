@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -484,7 +485,18 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	}
 	key := idOf(t, dig(post("/api/v1/api-keys", "/api/v1/api-keys", `{"name":"ci","kind":"api","role":"operator"}`, 201), "key"))
 	post("/api/v1/api-keys", "/api/v1/api-keys", `{"name":"patchman","kind":"patchman"}`, 201)
-	token := idOf(t, dig(post("/api/v1/enroll-tokens", "/api/v1/enroll-tokens", `{"name":"fleet"}`, 201), "token"))
+	fleet := post("/api/v1/enroll-tokens", "/api/v1/enroll-tokens", `{"name":"fleet"}`, 201)
+	token := idOf(t, dig(fleet, "token"))
+	post("/api/v1/enroll-tokens", "/api/v1/enroll-tokens", `{"name":"rebuild","allow_existing":true}`, 201)
+	// Agents of two names that already report ask to enroll with the fleet token: both wait.
+	for _, name := range []string{"web2.example.org", "db1.example.net"} {
+		if _, _, err := env.db.EnrollHost(ctx, dig(fleet, "secret").(string), name); !errors.Is(err, store.ErrApprovalNeeded) {
+			t.Fatalf("enroll %s: got %v, want it pending", name, err)
+		}
+	}
+	a.get("/api/v1/enrollments", "/api/v1/enrollments")
+	post("/api/v1/enrollments/{name}/approve", "/api/v1/enrollments/web2.example.org/approve", "", 200)
+	a.get("/api/v1/enrollments", "/api/v1/enrollments")
 	group := idOf(t, post("/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 201))
 	user := idOf(t, post("/api/v1/users", "/api/v1/users", `{"name":"ursula","password":"a long enough password","role":"viewer"}`, 201))
 	a.get("/api/v1/api-keys", "/api/v1/api-keys")
@@ -518,6 +530,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		a.call(apiCall{http.MethodDelete, pattern, target, "", http.StatusOK})
 	}
 	del("/api/v1/api-keys/{id}", "/api/v1/api-keys/"+key)
+	del("/api/v1/enrollments/{name}", "/api/v1/enrollments/db1.example.net")
 	del("/api/v1/enroll-tokens/{id}", "/api/v1/enroll-tokens/"+token)
 	del("/api/v1/users/{id}", "/api/v1/users/"+user)
 	del("/api/v1/reports/{id}", "/api/v1/reports/"+rejected)

@@ -77,6 +77,8 @@ func (s *server) routeTable() []route {
 		{"POST", "/admin/api-keys/{id}/revoke", a, false, "Revoke an API key", s.apiKeyRevoke},
 		{"POST", "/admin/enroll-tokens", a, false, "Create an enrollment token", s.enrollCreate},
 		{"POST", "/admin/enroll-tokens/{id}/revoke", a, false, "Revoke an enrollment token", s.enrollRevoke},
+		{"POST", "/admin/enrollments/{name}/approve", a, false, "Approve the enrollment of a name that already reports", s.enrollmentApprove},
+		{"POST", "/admin/enrollments/{name}/dismiss", a, false, "Dismiss a pending enrollment unapproved", s.enrollmentDismiss},
 
 		{"GET", "/api/v1/openapi.json", v, true, "This document", s.apiOpenAPI},
 		{"GET", "/api/v1/dashboard", v, true, "Dashboard counts and lists", s.apiDashboard},
@@ -118,6 +120,9 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/enroll-tokens", a, true, "Enrollment tokens", s.apiEnrollTokens},
 		{"POST", "/api/v1/enroll-tokens", a, true, "Create an enrollment token (the secret is in this answer only)", s.apiEnrollCreate},
 		{"DELETE", "/api/v1/enroll-tokens/{id}", a, true, "Revoke an enrollment token", s.apiEnrollRevoke},
+		{"GET", "/api/v1/enrollments", a, true, "Enrollments of names that already report, waiting for an admin's approval", s.apiEnrollments},
+		{"POST", "/api/v1/enrollments/{name}/approve", a, true, "Approve a pending enrollment (the agent enrolls on its next run)", s.apiEnrollmentApprove},
+		{"DELETE", "/api/v1/enrollments/{name}", a, true, "Dismiss a pending enrollment unapproved", s.apiEnrollmentDismiss},
 		{"GET", "/api/v1/audit", a, true, "Audit log", s.apiAudit},
 		{"POST", "/api/v1/account/password", v, true, "Change your own password (a session only: API keys are refused)", s.apiAccountPassword},
 		{"GET", "/api/v1/host-tokens", a, true, "Agent host tokens (never their secrets)", s.apiHostTokens},
