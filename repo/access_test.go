@@ -251,3 +251,38 @@ func TestRefreshCredentialsAndRetries(t *testing.T) {
 		t.Errorf("got %+v, want failed with 401", s)
 	}
 }
+
+// TestRewriteConnectionNotReused checks that a connection dialled for a rewrite target (which
+// may be loopback) is not kept for a URL a host reports by the same name: that URL is still
+// refused at its own dial.
+func TestRewriteConnectionNotReused(t *testing.T) {
+	ts := newTestServer(t)
+	byName := "http://localhost:" + ts.port()
+	f := newPolicyFixture(t, Options{Rewrites: []Rewrite{{From: "http://mirror.example/", To: byName + "/"}}})
+	_, trusted := f.addMirror(t, "deb", "http://mirror.example"+debDir)
+	if s := f.refresh(t, Request{Mirrors: []int64{trusted}}); len(s.Results) != 1 || s.Results[0].Err != nil {
+		t.Fatalf("rewritten mirror: got %+v, want it refreshed", s)
+	}
+	_, reported := f.addMirror(t, "deb", byName+debDir)
+	s := f.refresh(t, Request{Mirrors: []int64{reported}})
+	if len(s.Results) != 1 || !errors.Is(s.Results[0].Err, ErrDenied) {
+		t.Fatalf("reported loopback URL after the rewrite target was fetched: got %+v, want it refused by policy", s)
+	}
+}
+
+// TestSelfAddrKnownAfterListen checks that an address added once the server listens (port 0
+// in the configuration) is refused like a configured one.
+func TestSelfAddrKnownAfterListen(t *testing.T) {
+	ts := newTestServer(t)
+	f := newPolicyFixture(t, Options{AllowNetworks: loopback, SelfAddrs: []string{"127.0.0.1:0"}})
+	_, id := f.addMirror(t, "deb", ts.URL+debDir)
+	if s := f.refresh(t, Request{Mirrors: []int64{id}}); s.Results[0].Err != nil {
+		t.Fatalf("before the address is known: %v", s.Results[0].Err)
+	}
+	if err := f.ref.AddSelfAddrs("[::]:" + ts.port()); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.refresh(t, Request{Mirrors: []int64{id}, Force: true}); !errors.Is(s.Results[0].Err, ErrDenied) {
+		t.Errorf("after AddSelfAddrs: got %v, want refused by policy", s.Results[0].Err)
+	}
+}

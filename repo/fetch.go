@@ -161,7 +161,7 @@ func (f *fetcher) get(ctx context.Context, rawURL string, v validators) (fetched
 			// are for URLs that hosts report.
 			ctx = context.WithValue(ctx, trustedKey{}, true)
 		}
-		if err := f.policy.checkHost(ctx, u.Hostname()); err != nil {
+		if err := f.policy.checkHost(ctx, u); err != nil {
 			return fetched{}, fmt.Errorf("fetch %s: %w", target, err)
 		}
 		delay := f.backoff
@@ -218,6 +218,9 @@ func (f *fetcher) getHTTP(ctx context.Context, rawURL string, v validators) (fet
 		return fetched{}, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
 	req.Header.Set("User-Agent", f.ua)
+	// A connection dialled for a rewrite target skipped the loopback and own-address checks; it
+	// is not kept for reuse, so that a reported URL naming the same host:port cannot ride on it.
+	req.Close = ctx.Value(trustedKey{}) != nil
 	client := f.client
 	if c := f.credFor(rawURL); c != nil {
 		client = c.client

@@ -38,6 +38,7 @@ type trustedKey struct{}
 // DNS names that resolve to a denied address and redirects to one are caught as well.
 type netPolicy struct {
 	allow, deny []netip.Prefix
+	selfMu      sync.RWMutex
 	self        []netip.AddrPort // this server's listen addresses
 	proxies     sync.Map         // netip.AddrPort of proxies the configuration names
 }
@@ -83,6 +84,8 @@ func (p *netPolicy) allowed(addr netip.Addr) bool {
 // addSelf records the listen addresses; an empty or unspecified host means every address of
 // this machine.
 func (p *netPolicy) addSelf(self []string) error {
+	p.selfMu.Lock()
+	defer p.selfMu.Unlock()
 	var local []netip.Addr
 	for _, s := range self {
 		host, port, err := net.SplitHostPort(s)
@@ -130,7 +133,10 @@ func (p *netPolicy) allowedAddrPort(ap netip.AddrPort, trusted bool) bool {
 	if _, ok := p.proxies.Load(ap); ok {
 		return true
 	}
-	return !slices.Contains(p.self, ap) && p.allowed(ap.Addr())
+	p.selfMu.RLock()
+	own := slices.Contains(p.self, ap)
+	p.selfMu.RUnlock()
+	return !own && p.allowed(ap.Addr())
 }
 
 // control is the dialer hook: it sees the resolved address of every connection, so names
@@ -210,14 +216,21 @@ func resolve(ctx context.Context, u *url.URL) ([]netip.AddrPort, error) {
 	return out, nil
 }
 
-// checkHost rejects a URL host that is a denied address literal before any request is made
-// (with a proxy configured the dial goes to the proxy, so literals are checked here too).
-func (p *netPolicy) checkHost(ctx context.Context, host string) error {
+// checkHost rejects a URL whose host is a denied address literal, or this server's own
+// address and port, before any request is made: with a proxy configured the dial goes to the
+// proxy, and a pooled connection is not dialled again, so literals are checked here too.
+func (p *netPolicy) checkHost(ctx context.Context, u *url.URL) error {
+	host := u.Hostname()
 	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
 	if err != nil || ctx.Value(trustedKey{}) != nil {
 		return nil // a name: checked when dialled
 	}
-	if !p.allowed(addr) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	pn, _ := strconv.ParseUint(port, 10, 16)
+	if !p.allowedAddrPort(netip.AddrPortFrom(addr, uint16(pn)), false) {
 		return fmt.Errorf("host %s: %w", host, ErrDenied)
 	}
 	return nil
@@ -231,5 +244,5 @@ func (p *netPolicy) checkRedirect(req *http.Request, via []*http.Request) error 
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("redirect to %s: unsupported scheme", req.URL.Redacted())
 	}
-	return p.checkHost(req.Context(), req.URL.Hostname())
+	return p.checkHost(req.Context(), req.URL)
 }

@@ -25,6 +25,15 @@ type Refresher struct {
 	hosts   hostLimiter
 }
 
+// AddSelfAddrs adds listen addresses of this server that are known only once it listens (a
+// port 0 in the configuration): reported URLs never reach them.
+func (r *Refresher) AddSelfAddrs(addrs ...string) error {
+	if r.fetch == nil {
+		return nil
+	}
+	return r.fetch.policy.addSelf(addrs)
+}
+
 // NewRefresher returns a Refresher; zero Options fields take their defaults. A setting that
 // cannot be loaded (a missing keyring or certificate file) makes every Refresh fail with it.
 func NewRefresher(db *store.DB, opts Options, log *slog.Logger) *Refresher {

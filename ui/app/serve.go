@@ -34,6 +34,10 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if err := a.refresher.AddSelfAddrs(ln.Addr().String()); err != nil { // the port, if chosen now
+		ln.Close()
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -214,6 +218,10 @@ func (a *App) mountMetrics(mux *http.ServeMux) (*http.Server, error) {
 	ln, err := net.Listen("tcp", a.cfg.Metrics.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	if err := a.refresher.AddSelfAddrs(ln.Addr().String()); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	m := http.NewServeMux()
 	m.Handle("GET /metrics", h)
