@@ -78,9 +78,10 @@ func (in ComputationInput) RepoState() string {
 	return in.fingerprint + "|" + strings.Join(in.Modules, ",")
 }
 
-// Result pairs the updates found from in with the identity of that input, for SaveComputations.
-func (in ComputationInput) Result(ups []ComputedUpdate) ComputationResult {
-	return ComputationResult{ID: in.ID, Updates: ups, generation: in.generation, fingerprint: in.fingerprint}
+// Result pairs the updates and the local packages (ids of installed packages from no
+// repository) found from in with the identity of that input, for SaveComputations.
+func (in ComputationInput) Result(ups []ComputedUpdate, local []int64) ComputationResult {
+	return ComputationResult{ID: in.ID, Updates: ups, Local: local, generation: in.generation, fingerprint: in.fingerprint}
 }
 
 // ComputationResult is a computation's updates ready to be saved; make it with
@@ -88,6 +89,7 @@ func (in ComputationInput) Result(ups []ComputedUpdate) ComputationResult {
 type ComputationResult struct {
 	ID          int64
 	Updates     []ComputedUpdate
+	Local       []int64 // installed packages from no repository
 	generation  int64
 	fingerprint string
 }
@@ -225,8 +227,11 @@ func saveComputation(ctx context.Context, tx querier, fps map[repoScope]string, 
 		security += boolInt(u.Security)
 	}
 	// dirty is only written when it is cleared: writing 1 would fire the generation trigger.
-	if _, err := tx.ExecContext(ctx, `UPDATE computations SET computed = ?, security_count = ?, bugfix_count = ?
-		WHERE id = ?`, now, security, len(r.Updates)-security, r.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE computations SET computed = ?, security_count = ?, bugfix_count = ?,
+		local_count = ? WHERE id = ?`, now, security, len(r.Updates)-security, len(r.Local), r.ID); err != nil {
+		return false, err
+	}
+	if err := saveLocal(ctx, tx, r.ID, r.Local); err != nil {
 		return false, err
 	}
 	if clean {
@@ -251,6 +256,38 @@ func saveComputation(ctx context.Context, tx querier, fps map[repoScope]string, 
 		return false, err
 	}
 	return dirty, saveUpdateErrata(ctx, tx, r.ID, r.Updates)
+}
+
+// saveLocal replaces computation id's local packages with local, unless they are the same.
+func saveLocal(ctx context.Context, tx querier, id int64, local []int64) error {
+	want := slices.Clone(local)
+	slices.Sort(want)
+	rows, err := tx.QueryContext(ctx, `SELECT package_id FROM computed_local WHERE computation_id = ? ORDER BY package_id`, id)
+	if err != nil {
+		return err
+	}
+	var have []int64
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return err
+		}
+		have = append(have, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || slices.Equal(have, want) {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM computed_local WHERE computation_id = ?`, id); err != nil {
+		return err
+	}
+	for _, p := range want {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO computed_local (computation_id, package_id) VALUES (?, ?)`, id, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sameUpdates reports whether computation id's stored updates are exactly ups. Reading ~50

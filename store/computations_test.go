@@ -188,7 +188,7 @@ func TestSaveComputation(t *testing.T) {
 		{OldPackageID: f.pkg["bash 5.2-1"], NewPackageID: f.pkg["bash 5.2-2"], RepoID: f.security, Security: true},
 		{OldPackageID: f.pkg["zlib 1.2-1"], NewPackageID: f.pkg["zlib 1.3-1"], RepoID: f.main},
 	}
-	if err := f.db.SaveComputation(ctx, in.Result(ups)); err != nil {
+	if err := f.db.SaveComputation(ctx, in.Result(ups, nil)); err != nil {
 		t.Fatal(err)
 	}
 	dirty, sec, bug, computed, rows := f.state(t, f.withRepos)
@@ -197,7 +197,7 @@ func TestSaveComputation(t *testing.T) {
 			dirty, sec, bug, rows, computed)
 	}
 	// Recomputing replaces the rows.
-	if err := f.db.SaveComputation(ctx, in.Result(ups[:1])); err != nil {
+	if err := f.db.SaveComputation(ctx, in.Result(ups[:1], nil)); err != nil {
 		t.Fatal(err)
 	}
 	if _, sec, bug, _, rows = f.state(t, f.withRepos); sec != 1 || bug != 0 || rows != 1 {
@@ -256,7 +256,7 @@ func TestSaveComputationStale(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.change(t, f)
-			stale, err := f.db.SaveComputations(ctx, []ComputationResult{in.Result(nil)})
+			stale, err := f.db.SaveComputations(ctx, []ComputationResult{in.Result(nil, nil)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -268,7 +268,7 @@ func TestSaveComputationStale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := f.db.SaveComputation(ctx, in.Result(nil)); err != nil {
+			if err := f.db.SaveComputation(ctx, in.Result(nil, nil)); err != nil {
 				t.Fatal(err)
 			}
 			if dirty, _, _, _, _ := f.state(t, f.withRepos); dirty {
@@ -289,7 +289,7 @@ func TestSaveComputationDeletedMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ups := []ComputedUpdate{{OldPackageID: f.pkg["bash 5.2-1"], NewPackageID: f.pkg["bash 5.2-2"]}}
-	if err := f.db.SaveComputation(ctx, in.Result(ups)); err != nil {
+	if err := f.db.SaveComputation(ctx, in.Result(ups, nil)); err != nil {
 		t.Errorf("saving a deleted computation: got %v, want it silently dropped", err)
 	}
 }

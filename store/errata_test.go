@@ -66,7 +66,7 @@ func TestErrataAndModulesInput(t *testing.T) {
 		t.Errorf("got streams %v of the fixed package, want [openssl:3]", got)
 	}
 	if err := db.SaveComputation(ctx, in.Result([]ComputedUpdate{{OldPackageID: oldID, NewPackageID: fixID,
-		RepoID: sec.ID, Security: true, Errata: []int64{7}}})); err != nil {
+		RepoID: sec.ID, Security: true, Errata: []int64{7}}}, nil)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.UpdateErrata(ctx, host)
@@ -83,7 +83,7 @@ func TestErrataAndModulesInput(t *testing.T) {
 	}
 	// Saving the same updates without the erratum rewrites the errata rows.
 	if err := db.SaveComputation(ctx, in.Result([]ComputedUpdate{{OldPackageID: oldID, NewPackageID: fixID,
-		RepoID: sec.ID, Security: true}})); err != nil {
+		RepoID: sec.ID, Security: true}}, nil)); err != nil {
 		t.Fatal(err)
 	}
 	var n int

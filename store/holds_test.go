@@ -84,7 +84,7 @@ func TestHoldsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.SaveComputation(ctx, in.Result([]ComputedUpdate{
-		{OldPackageID: bash, NewPackageID: newer}, {OldPackageID: openssl, NewPackageID: newer, Security: true}})); err != nil {
+		{OldPackageID: bash, NewPackageID: newer}, {OldPackageID: openssl, NewPackageID: newer, Security: true}}, nil)); err != nil {
 		t.Fatal(err)
 	}
 	holds, err := db.HostHolds(ctx, h)

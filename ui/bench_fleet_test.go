@@ -182,7 +182,7 @@ func benchUpdates(ctx context.Context, db *store.DB, logf func(string, ...any)) 
 				ups = append(ups, store.ComputedUpdate{OldPackageID: old.ID, NewPackageID: p.ID, RepoID: repoOf[p.ID], Security: security[p.ID]})
 			}
 		}
-		batch = append(batch, in.Result(ups))
+		batch = append(batch, in.Result(ups, nil))
 		if len(batch) == 64 || n == len(ids)-1 {
 			if _, err := db.SaveComputations(ctx, batch); err != nil {
 				return err

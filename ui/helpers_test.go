@@ -274,7 +274,7 @@ func computeUpdates(db *store.DB) error {
 				}
 			}
 		}
-		if err := db.SaveComputation(ctx, in.Result(ups)); err != nil {
+		if err := db.SaveComputation(ctx, in.Result(ups, nil)); err != nil {
 			return err
 		}
 	}

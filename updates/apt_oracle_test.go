@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"patchward/store"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -96,7 +97,8 @@ func TestFindAgreesWithApt(t *testing.T) {
 		byID[id] = k.Name + " " + k.EVR()
 	}
 	var got []string
-	for _, u := range Find(in) {
+	ups, local := FindLocal(in)
+	for _, u := range ups {
 		got = append(got, byID[u.NewPackageID])
 	}
 	slices.Sort(got)
@@ -106,6 +108,34 @@ func TestFindAgreesWithApt(t *testing.T) {
 	t.Logf("apt proposes %d upgrades for %d installed packages", len(want), len(installed))
 	if !slices.Equal(got, want) {
 		t.Errorf("Find and apt disagree.\nonly Find: %v\nonly apt:  %v", minus(got, want), minus(want, got))
+	}
+
+	// The packages from no repository are exactly what `apt list --installed` marks local.
+	var wantLocal, gotLocal []string
+	for _, line := range strings.Split(apt.run(t, "apt", "list", "--installed"), "\n") {
+		if strings.HasSuffix(line, "[installed,local]") {
+			name, rest, _ := strings.Cut(line, "/")
+			f := strings.Fields(rest)
+			wantLocal = append(wantLocal, name+" "+f[2]+" "+f[1]) // "pkg/now VERSION ARCH [installed,local]"
+		}
+	}
+	keys := map[int64]store.PackageKey{}
+	for k, id := range p.ids {
+		keys[id] = k
+	}
+	for _, id := range local {
+		k := keys[id]
+		gotLocal = append(gotLocal, k.Name+" "+k.Arch+" "+k.EVR())
+	}
+	slices.Sort(wantLocal)
+	slices.Sort(gotLocal)
+	if len(wantLocal) < 5 {
+		t.Fatalf("apt marks only %d packages local: the generator is off", len(wantLocal))
+	}
+	t.Logf("apt marks %d installed packages local", len(wantLocal))
+	if !slices.Equal(gotLocal, wantLocal) {
+		t.Errorf("FindLocal and apt disagree on local packages.\nonly FindLocal: %v\nonly apt:       %v",
+			minus(gotLocal, wantLocal), minus(wantLocal, gotLocal))
 	}
 }
 

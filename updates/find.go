@@ -90,19 +90,31 @@ type candidate struct {
 // one and not newer than the winner; it is a security update when a repo offering the winner is a
 // security repo or one of those errata is a security erratum.
 func Find(in Input) []store.ComputedUpdate {
+	ups, _ := find(in, nil)
+	return ups
+}
+
+// FindLocal is Find, and also the installed packages that come from no repository: the ones
+// no enabled repository offers in their installed version and none offers a newer version
+// of. They are what `apt list --installed` marks [installed,local] (ids, ascending). Of a name
+// installed in several versions only the highest is judged, as for updates.
+func FindLocal(in Input) (ups []store.ComputedUpdate, local []int64) {
 	return find(in, nil)
 }
 
-// find is Find, taking each installed package's answer from m when it has one.
-func find(in Input, m *memo) []store.ComputedUpdate {
-	var out []store.ComputedUpdate
+// find is FindLocal, taking each installed package's answer from m when it has one.
+func find(in Input, m *memo) (out []store.ComputedUpdate, local []int64) {
 	for _, inst := range highestInstalled(in.Installed) {
-		if u, ok := m.findOne(inst, in.Repos, in.Modules); ok {
+		u, ok, loc := m.findOne(inst, in.Repos, in.Modules)
+		if ok {
 			out = append(out, u)
+		} else if loc {
+			local = append(local, inst.ID)
 		}
 	}
 	slices.SortFunc(out, func(a, b store.ComputedUpdate) int { return cmp.Compare(a.OldPackageID, b.OldPackageID) })
-	return out
+	slices.Sort(local)
+	return out, local
 }
 
 type nameArch struct{ typ, name, arch string }
@@ -146,7 +158,15 @@ func highestInstalled(installed []store.Package) []store.Package {
 	return out
 }
 
-func findOne(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool) {
+// findOne is the update of inst, if any (ok), and whether inst comes from no repository
+// (local: no enabled repo offers its version, and there is no update).
+func findOne(inst store.Package, repos []Repo, modules []string) (u store.ComputedUpdate, ok, local bool) {
+	u, ok, known := findUpdate(inst, repos, modules)
+	return u, ok, !ok && !known
+}
+
+// findUpdate is findOne's update, and whether an enabled repo offers inst's own version.
+func findUpdate(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool, bool) {
 	cands, instPrio, instKnown := candidates(inst, repos, modules)
 	if inst.Type == "deb" {
 		// apt never considers versions older than the installed one (below pin 1000), so
@@ -154,14 +174,14 @@ func findOne(inst store.Package, repos []Repo, modules []string) (store.Computed
 		cands = slices.DeleteFunc(cands, func(c candidate) bool { return Compare(c.pkg.PackageKey, inst.PackageKey) <= 0 })
 	}
 	if len(cands) == 0 {
-		return store.ComputedUpdate{}, false
+		return store.ComputedUpdate{}, false, instKnown
 	}
 	top := cands[0].priority
 	for _, c := range cands[1:] {
 		top = max(top, c.priority)
 	}
 	if instKnown && instPrio > top {
-		return store.ComputedUpdate{}, false // the installed version's repo outranks every other version
+		return store.ComputedUpdate{}, false, true // the installed version's repo outranks every other version
 	}
 	win := -1
 	for i, c := range cands {
@@ -171,11 +191,11 @@ func findOne(inst store.Package, repos []Repo, modules []string) (store.Computed
 	}
 	w := cands[win]
 	if Compare(w.pkg.PackageKey, inst.PackageKey) <= 0 {
-		return store.ComputedUpdate{}, false
+		return store.ComputedUpdate{}, false, instKnown
 	}
 	u := store.ComputedUpdate{OldPackageID: inst.ID, NewPackageID: w.pkg.ID, RepoID: w.repo.ID, Security: w.security}
 	u.Errata, u.Security = errataFor(inst, w.pkg.PackageKey, repos, u.Security)
-	return u, true
+	return u, true, instKnown
 }
 
 // errataFor returns the ids of the errata fixing a version of inst newer than it and not newer

@@ -20,8 +20,9 @@ type memo struct {
 const maxRepoStates = 256
 
 type memoAnswer struct {
-	up store.ComputedUpdate
-	ok bool
+	up    store.ComputedUpdate
+	ok    bool
+	local bool
 }
 
 // memos hands out one memo per repo state. A Finder keeps them for its life; when a refresh
@@ -49,7 +50,7 @@ func (ms *memos) get(repoState string) *memo {
 }
 
 // findOne is the package-level findOne through the memo; a nil memo computes every time.
-func (m *memo) findOne(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool) {
+func (m *memo) findOne(inst store.Package, repos []Repo, modules []string) (store.ComputedUpdate, bool, bool) {
 	if m == nil {
 		return findOne(inst, repos, modules)
 	}
@@ -57,11 +58,11 @@ func (m *memo) findOne(inst store.Package, repos []Repo, modules []string) (stor
 	a, hit := m.m[inst.ID]
 	m.mu.Unlock()
 	if hit {
-		return a.up, a.ok
+		return a.up, a.ok, a.local
 	}
-	a.up, a.ok = findOne(inst, repos, modules)
+	a.up, a.ok, a.local = findOne(inst, repos, modules)
 	m.mu.Lock()
 	m.m[inst.ID] = a
 	m.mu.Unlock()
-	return a.up, a.ok
+	return a.up, a.ok, a.local
 }
