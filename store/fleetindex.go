@@ -47,6 +47,9 @@ type FleetHost struct {
 	held     []string
 }
 
+// RepoIDs are the repositories host h's updates come from, ascending.
+func (h FleetHost) RepoIDs() []int64 { return h.repos }
+
 // UpdateGroup is one distinct pending update across the fleet: the same installed and
 // available package from the same repository, with the hosts that have it pending (held
 // packages excluded).
@@ -704,4 +707,39 @@ func (db *DB) PackageIDs(ctx context.Context, name string) ([]int64, error) {
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// LocalHostIDs lists the ids of the hosts with at least one package from no repository.
+func (v *FleetView) LocalHostIDs() []int64 {
+	var out []int64
+	for i, h := range v.hosts {
+		if len(v.hostLoc[i]) > 0 {
+			out = append(out, h.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// PendingNames maps each package name with an update pending on some host to whether any of
+// its pending updates is a security update.
+func (v *FleetView) PendingNames() map[string]bool {
+	out := make(map[string]bool, len(v.byName))
+	for name, gis := range v.byName {
+		for _, gi := range gis {
+			out[name] = out[name] || v.groups[gi].Security
+		}
+	}
+	return out
+}
+
+// SecurityTargets lists the package ids that some security update of name installs.
+func (v *FleetView) SecurityTargets(name string) map[int64]bool {
+	out := map[int64]bool{}
+	for _, gi := range v.byName[name] {
+		if g := v.groups[gi]; g.Security {
+			out[g.NewID] = true
+		}
+	}
+	return out
 }

@@ -174,6 +174,11 @@ func (s *HostSnapshot) match(i int, f *HostFilter, fc filterCodes, terms []strin
 		f.Stale != nil && (k.lastReport == 0 || k.lastReport < fc.staleBefore) != *f.Stale:
 		return false
 	}
+	if f.HostIDs != nil {
+		if _, ok := slices.BinarySearch(f.HostIDs, s.hosts[i].ID); !ok {
+			return false
+		}
+	}
 	for _, t := range terms {
 		if !strings.Contains(s.search[i], t) {
 			return false

@@ -25,6 +25,7 @@ func TestHostSnapshotMatchesSQL(t *testing.T) {
 		{Tag: "PROD"}, {Arch: "x86_64"}, {Reboot: &yes}, {Reboot: &no}, {HasSecurity: &yes}, {HasSecurity: &no},
 		{Domain: "example.org"}, {Stale: &yes, StaleBefore: now.Add(-7 * 24 * time.Hour)},
 		{Stale: &no, StaleBefore: now.Add(-7 * 24 * time.Hour)}, {Search: "nomatch"},
+		{HostIDs: []int64{}}, {HostIDs: []int64{1, 3, 999}}, {HostIDs: []int64{2, 3}, Tag: "prod"},
 	}
 	for _, f := range filters {
 		for _, key := range append(HostSorts(), "bogus") {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,16 +47,19 @@ type HostFilter struct {
 	// reported), or (false) the others.
 	Stale       *bool
 	StaleBefore time.Time
-	Sort        string // one of HostSorts; default "name"
-	Desc        bool
-	Limit       int // 0 means no limit
-	Offset      int
+	// HostIDs, when not nil, keeps only the hosts whose ids it lists (ascending): the answer of
+	// a fleet question (a pending update, an installed package, a repository).
+	HostIDs []int64
+	Sort    string // one of HostSorts; default "name"
+	Desc    bool
+	Limit   int // 0 means no limit
+	Offset  int
 }
 
 // Narrows reports whether any condition of f can leave a host out (sorting and paging aside).
 func (f HostFilter) Narrows() bool {
 	return f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
-		f.HasSecurity != nil || f.Stale != nil
+		f.HasSecurity != nil || f.Stale != nil || f.HostIDs != nil
 }
 
 // heldCountSQL counts the updates of host h (with computation c) that are for packages on
@@ -174,6 +178,14 @@ func (f HostFilter) where() (string, []any) {
 			conds = append(conds, `h.last_report >= ?`)
 		}
 		args = append(args, f.StaleBefore.UTC())
+	}
+	if f.HostIDs != nil {
+		ids := make([]string, len(f.HostIDs))
+		for i, id := range f.HostIDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		conds = append(conds, `h.id IN (SELECT value FROM json_each(?))`)
+		args = append(args, "["+strings.Join(ids, ",")+"]")
 	}
 	if len(conds) == 0 {
 		return "", nil

@@ -111,6 +111,16 @@ func (db *DB) PackageNames(ctx context.Context) ([]PackageName, error) {
 // PackageVersions lists every known version of a package name (installed or offered), with the
 // hosts that have it and the repositories whose mirrors offer it, newest rows first.
 func (db *DB) PackageVersions(ctx context.Context, name string) ([]PackageVersion, error) {
+	return db.packageVersions(ctx, name, true)
+}
+
+// PackageVersionsOffered is PackageVersions without the hosts (Hosts nil): for callers that
+// take them from a FleetView, which answers without decoding every package set.
+func (db *DB) PackageVersionsOffered(ctx context.Context, name string) ([]PackageVersion, error) {
+	return db.packageVersions(ctx, name, false)
+}
+
+func (db *DB) packageVersions(ctx context.Context, name string, withHosts bool) ([]PackageVersion, error) {
 	var out []PackageVersion
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, type, name, arch, epoch, version, release
@@ -135,6 +145,9 @@ func (db *DB) PackageVersions(ctx context.Context, name string) ([]PackageVersio
 		}
 		if len(out) == 0 {
 			return ErrNotFound
+		}
+		if !withHosts {
+			return packageVersionRepos(ctx, tx, out, idx)
 		}
 		if err := packageVersionHosts(ctx, tx, out, idx); err != nil {
 			return err

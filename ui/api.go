@@ -39,6 +39,10 @@ func (s *server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) apiHosts(w http.ResponseWriter, r *http.Request) {
 	f, _ := s.hostFilter(r.URL.Query())
+	if err := s.narrowHosts(r.Context(), r.URL.Query(), &f); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
 	if r.URL.Query().Get("all") == "1" {
 		f.Limit, f.Offset = 0, 0
 	}
@@ -132,19 +136,18 @@ func (s *server) apiHostsBulk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiPackages(w http.ResponseWriter, r *http.Request) {
-	all, err := s.packageNames(r.Context())
+	q := r.URL.Query()
+	names, err := s.packageList(r.Context(), q)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	names := filterPackages(all, q.Get("q"))
 	_, off := pageOf(q, packagesPerPage)
 	s.apiJSON(w, http.StatusOK, list(output.Map(names[min(off, len(names)):min(off+packagesPerPage, len(names))], output.PackageOf), len(names)))
 }
 
 func (s *server) apiPackage(w http.ResponseWriter, r *http.Request) {
-	vs, err := s.db.PackageVersions(r.Context(), r.PathValue("name"))
+	vs, _, _, err := s.packageData(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

@@ -64,6 +64,15 @@ func (c *fleetCache) get(ctx context.Context, key string, build func(context.Con
 }
 
 // hostSnapshot returns every host summary as of the last commit.
+// fleetView is the fleet-wide view at the current data version (built once per version).
+func (s *server) fleetView(ctx context.Context) (*store.FleetView, error) {
+	v, err := s.cache.get(ctx, "fleet", func(ctx context.Context) (any, error) { return s.fleet.Load(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*store.FleetView), nil
+}
+
 func (s *server) hostSnapshot(ctx context.Context) (*store.HostSnapshot, error) {
 	v, err := s.cache.get(ctx, "hosts", func(ctx context.Context) (any, error) { return s.db.LoadHostSnapshot(ctx) })
 	if err != nil {

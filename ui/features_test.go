@@ -30,18 +30,27 @@ func TestPackagesPages(t *testing.T) {
 	if diff := cmp.Diff([][]string{{"bash", "deb rpm", "2", "3"}}, rows(doc, `[data-testid="package-name-row"]`)); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
+	// Versions newest first by the package type's rule, the newest of each type and arch marked;
+	// then every host with its installed version, where it comes from and its pending update.
 	doc = env.page(t, "/packages/bash", c)
-	got := map[string][]string{}
-	for _, r := range rows(doc, `[data-testid="version-row"]`) {
-		got[r[0]+" "+r[1]] = r[2:]
+	wantVersions := [][]string{
+		{"5.2.15-2+b7 newest", "amd64", "0", "Debian bookworm main"},
+		{"5.2.15-2+b2", "amd64", "2", "–"},
+		{"5.1.8-9.el9 newest", "x86_64", "1", "–"},
 	}
-	want := map[string][]string{
-		"5.2.15-2+b2 amd64":  {"2", "web1.example.org, web2.example.org", "–"},
-		"5.2.15-2+b7 amd64":  {"0", "–", "Debian bookworm main"},
-		"5.1.8-9.el9 x86_64": {"1", "db1.example.net", "–"},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(wantVersions, rows(doc, `[data-testid="version-row"]`)); diff != "" {
 		t.Errorf("bash versions (-want +got):\n%s", diff)
+	}
+	wantHosts := [][]string{
+		{"db1.example.net", "5.1.8-9.el9", "x86_64", "none (from no repository)", "up to date"},
+		{"web1.example.org", "5.2.15-2+b2", "amd64", "–", "bugfix: 5.2.15-2+b7"},
+		{"web2.example.org", "5.2.15-2+b2", "amd64", "–", "bugfix: 5.2.15-2+b7"},
+	}
+	if diff := cmp.Diff(wantHosts, rows(doc, `[data-testid="package-host-row"]`)); diff != "" {
+		t.Errorf("bash hosts (-want +got):\n%s", diff)
+	}
+	if href, _ := doc.Find(`[data-testid="package-host-row"] a`).First().Attr("href"); href != "/hosts/db1.example.net" {
+		t.Errorf("host link: got %q", href)
 	}
 	if rec := env.do(t, http.MethodGet, "/packages/nosuch", nil, c, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown package: got %d, want 404", rec.Code)

@@ -18,6 +18,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"patchward/store"
+	"patchward/updates"
 )
 
 // testNow is the store clock in UI tests.
@@ -251,8 +252,8 @@ func seedFleet(db *store.DB) error {
 	return computeUpdates(db)
 }
 
-// computeUpdates stands in for update finding: in this fleet every repo package with the
-// name and arch of an installed one is newer.
+// computeUpdates is update finding, by the real finder (updates and packages from no
+// repository).
 func computeUpdates(db *store.DB) error {
 	ctx := context.Background()
 	ids, err := db.DirtyComputations(ctx)
@@ -264,17 +265,7 @@ func computeUpdates(db *store.DB) error {
 		if err != nil {
 			return err
 		}
-		var ups []store.ComputedUpdate
-		for _, old := range in.Installed {
-			for _, r := range in.Repos {
-				for _, p := range r.Packages {
-					if p.Name == old.Name && p.Arch == old.Arch && p.ID != old.ID {
-						ups = append(ups, store.ComputedUpdate{OldPackageID: old.ID, NewPackageID: p.ID, RepoID: r.ID, Security: r.Security})
-					}
-				}
-			}
-		}
-		if err := db.SaveComputation(ctx, in.Result(ups, nil)); err != nil {
+		if err := db.SaveComputation(ctx, in.Result(updates.FindLocal(updates.InputFrom(in)))); err != nil {
 			return err
 		}
 	}

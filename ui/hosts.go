@@ -75,6 +75,10 @@ func (s *server) hostFilter(q url.Values) (store.HostFilter, int) {
 func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, pageNo := s.hostFilter(q)
+	if err := s.narrowHosts(r.Context(), q, &f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if wantCSV(r) {
 		s.hostsCSV(w, r, f)
 		return

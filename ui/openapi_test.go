@@ -433,15 +433,23 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/openapi.json", "/api/v1/openapi.json")
 	a.get("/api/v1/dashboard", "/api/v1/dashboard")
 	for _, q := range []string{"", "?all=1", "?security=yes&sort=security&dir=desc", "?q=web&tag=web&reboot=yes&stale=no&page=1",
-		"?os=Debian&arch=amd64&domain=example.org", "?page=99"} {
+		"?os=Debian&arch=amd64&domain=example.org", "?page=99", "?package=openssl&pending=openssl&pending_security=openssl",
+		"?repo=1&unreliable=yes&local=yes"} {
 		a.get("/api/v1/hosts", "/api/v1/hosts"+q)
 	}
+	for _, q := range []string{"", "?package=openssl&security=yes", "?tag=web&os=Debian&repo=1", "?security=no"} {
+		a.get("/api/v1/updates", "/api/v1/updates"+q)
+	}
+	a.get("/api/v1/orphaned-packages", "/api/v1/orphaned-packages")
+	a.get("/api/v1/orphaned-packages", "/api/v1/orphaned-packages?host=web1.example.org")
 	a.get("/api/v1/hosts/{name}", "/api/v1/hosts/web1.example.org")
 	a.get("/api/v1/hosts/{name}", "/api/v1/hosts/db1.example.net")
 	a.get("/api/v1/hosts/{name}/packages", "/api/v1/hosts/web1.example.org/packages")
 	a.get("/api/v1/hosts/{name}/reports", "/api/v1/hosts/web1.example.org/reports")
 	a.get("/api/v1/packages", "/api/v1/packages")
 	a.get("/api/v1/packages", "/api/v1/packages?q=bash&page=1")
+	a.get("/api/v1/packages", "/api/v1/packages?updates=yes&sort=hosts")
+	a.get("/api/v1/packages", "/api/v1/packages?security=yes&sort=name")
 	a.get("/api/v1/packages/{name}", "/api/v1/packages/bash")
 	repos := a.get("/api/v1/repos", "/api/v1/repos")
 	a.get("/api/v1/repos", "/api/v1/repos?q=security")

@@ -1,15 +1,19 @@
 package ui
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"patchward/store"
 	"patchward/ui/output"
+	"patchward/updates/version"
 )
 
 // packageNamesTTL bounds how stale the package list's host counts may be: counting decodes
@@ -55,14 +59,47 @@ func filterPackages(all []store.PackageName, search string) []store.PackageName 
 	return out
 }
 
-func (s *server) packages(w http.ResponseWriter, r *http.Request) {
-	all, err := s.packageNames(r.Context())
+// packageList is the package list of /packages and /api/v1/packages: names matching ?q=,
+// with pending updates only (?updates=yes) or security updates only (?security=yes), sorted by
+// name or, with ?sort=hosts, by host count (most first).
+func (s *server) packageList(ctx context.Context, q url.Values) ([]store.PackageName, error) {
+	all, err := s.packageNames(ctx)
 	if err != nil {
-		s.serverError(w, r, err)
+		return nil, err
+	}
+	list := filterPackages(all, q.Get("q"))
+	if yes(q.Get("updates")) || yes(q.Get("security")) {
+		v, err := s.fleetView(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pending := v.PendingNames()
+		list = slices.DeleteFunc(slices.Clone(list), func(p store.PackageName) bool {
+			sec, ok := pending[p.Name]
+			return !ok || (yes(q.Get("security")) && !sec)
+		})
+	}
+	if q.Get("sort") == "hosts" {
+		list = slices.Clone(list)
+		slices.SortStableFunc(list, func(a, b store.PackageName) int { return cmp.Compare(b.Hosts, a.Hosts) })
+	}
+	return list, nil
+}
+
+// yes reports whether a query flag is on ("yes" or "1").
+func yes(v string) bool { return v == "yes" || v == "1" }
+
+func (s *server) packages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if yes(q.Get("orphaned")) {
+		s.orphanedPackages(w, r)
 		return
 	}
-	q := r.URL.Query()
-	list := filterPackages(all, q.Get("q"))
+	list, err := s.packageList(r.Context(), q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if wantCSV(r) {
 		writeCSV(s, w, "packages", output.Rows(list, output.PackageOf))
 		return
@@ -73,7 +110,7 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 		RowID: "package-name-row", Columns: []column{{Label: "Package"}, {Label: "Type", Class: "hide-sm"},
 			{Label: "Versions", Class: "num"}, {Label: "Hosts", Class: "num"}},
 		Empty: "No installed package matches.", CSV: csvLink("/packages", q),
-		Filters: searchForm("/packages", q.Get("q"), "Search package names"),
+		Filters: packageFilters(q),
 		Page:    pageNo, Pages: pagesFor(len(list), packagesPerPage), PageLink: pageLink("/packages", q)}
 	for _, p := range shown {
 		l.Rows = append(l.Rows, []cell{link(p.Name, "/packages/"+url.PathEscape(p.Name)), txt(p.Types),
@@ -82,10 +119,103 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 	s.list(w, r, s.page(r, "Packages", "packages"), l)
 }
 
+// orphanedPackages is /packages?orphaned=1: the installed packages from no repository.
+func (s *server) orphanedPackages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	pkgs, err := s.localPackages(r.Context(), q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if wantCSV(r) {
+		writeCSV(s, w, "orphaned-packages", output.Rows(pkgs, output.LocalPackageOf))
+		return
+	}
+	pageNo, off := pageOf(q, packagesPerPage)
+	shown := pkgs[min(off, len(pkgs)):min(off+packagesPerPage, len(pkgs))]
+	sub := plural(len(pkgs), "installed package") + " from no repository: no repository of the host offers the installed " +
+		"version, nor a newer one (apt shows them as [installed,local])."
+	if h := q.Get("host"); h != "" {
+		sub = "On " + h + ": " + sub
+	}
+	l := listPage{Heading: "Packages from no repository", Sub: sub, TestID: "orphaned-table", RowID: "orphaned-row",
+		Columns: []column{{Label: "Package"}, {Label: "Version"}, {Label: "Arch", Class: "hide-sm"}, {Label: "Hosts", Class: "num"}, {Label: "On"}},
+		Empty:   "Every installed package comes from a repository.", CSV: csvLink("/packages", q), Filters: packageFilters(q),
+		Crumbs: [][2]string{{"Packages", "/packages"}, {"From no repository", ""}},
+		Page:   pageNo, Pages: pagesFor(len(pkgs), packagesPerPage), PageLink: pageLink("/packages", q)}
+	for _, p := range shown {
+		var names []string
+		for _, h := range p.Hosts[:min(len(p.Hosts), hostsShown)] {
+			names = append(names, h.Hostname)
+		}
+		on := strings.Join(names, ", ")
+		if len(p.Hosts) > hostsShown {
+			on += " and " + num(len(p.Hosts)-hostsShown) + " more"
+		}
+		l.Rows = append(l.Rows, []cell{link(p.Key.Name, "/packages/"+url.PathEscape(p.Key.Name)), mono(p.Key.EVR()), txt(p.Key.Arch),
+			{Text: num(len(p.Hosts)), Href: "/hosts?" + url.Values{"package": {p.Key.Name}, "local": {"yes"}}.Encode(), Class: "num"}, txt(on)})
+	}
+	s.list(w, r, s.page(r, "Packages from no repository", "packages"), l)
+}
+
+// packageHost is one host with a version of the package installed, as /packages/{name} lists it.
+type packageHost struct {
+	Host    store.FleetHost
+	Version store.PackageVersion // the installed version (its Hosts not used)
+	Repos   []store.PackageRepo  // the host's repositories that offer that version
+	Update  store.UpdateGroup    // the pending update, when Pending
+	Pending bool
+	Local   bool // from no repository
+}
+
+// packageData gathers /packages/{name}: every known version, newest first by the package
+// type's version rule (each with its hosts), and every host that has one installed.
+func (s *server) packageData(ctx context.Context, name string) ([]store.PackageVersion, []packageHost, *store.FleetView, error) {
+	vs, err := s.db.PackageVersionsOffered(ctx, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	slices.SortStableFunc(vs, func(a, b store.PackageVersion) int {
+		return cmp.Or(strings.Compare(a.Key.Type, b.Key.Type),
+			-version.Compare(a.Key.Type, version.EVR{Epoch: a.Key.Epoch, Version: a.Key.Version, Release: a.Key.Release},
+				version.EVR{Epoch: b.Key.Epoch, Version: b.Key.Version, Release: b.Key.Release}),
+			strings.Compare(a.Key.Arch, b.Key.Arch))
+	})
+	v, err := s.fleetView(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	idx := make(map[int64]int, len(vs))
+	ids := make([]int64, len(vs))
+	for i, pv := range vs {
+		idx[pv.ID], ids[i] = i, pv.ID
+	}
+	var hosts []packageHost
+	for _, in := range v.InstalledOn(ids) {
+		pv := &vs[idx[in.PackageID]]
+		pv.Hosts = append(pv.Hosts, in.Host.Hostname)
+		h := packageHost{Host: in.Host, Version: *pv, Local: v.IsLocal(in.Host.ID, in.PackageID)}
+		for _, rp := range pv.Repos {
+			if _, ok := slices.BinarySearch(in.Host.RepoIDs(), rp.ID); ok {
+				h.Repos = append(h.Repos, rp)
+			}
+		}
+		h.Update, h.Pending = v.PendingFor(in.Host.ID, in.PackageID)
+		hosts = append(hosts, h)
+	}
+	return vs, hosts, v, nil
+}
+
+// hostsPerPackagePage is how many hosts /packages/{name} lists per page.
+const hostsPerPackagePage = 100
+
 func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	vs, err := s.db.PackageVersions(r.Context(), name)
-	if err != nil {
+	vs, hosts, v, err := s.packageData(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, notFoundErr("No package named "+name+" is installed or offered."))
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -93,18 +223,40 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 		writeCSV(s, w, "package-"+name, output.Rows(vs, packageVersionRow))
 		return
 	}
-	l := listPage{Heading: name, Sub: itoa(len(vs)) + " known versions", TestID: "versions-table", RowID: "version-row",
-		Columns: []column{{Label: "Version"}, {Label: "Arch"}, {Label: "Hosts", Class: "num"},
-			{Label: "Installed on"}, {Label: "Offered by"}},
-		Crumbs: [][2]string{{"Packages", "/packages"}, {name, ""}}, CSV: csvLink("/packages/"+url.PathEscape(name), nil),
-		Empty: "No version of this package is known."}
-	for _, v := range vs {
-		hosts := strings.Join(firstN(v.Hosts, 20), ", ")
-		if len(v.Hosts) > 20 {
-			hosts += " and " + num(len(v.Hosts)-20) + " more"
+	q := r.URL.Query()
+	pending, security := 0, 0
+	for _, h := range hosts {
+		if h.Pending {
+			pending++
+			if h.Update.Security {
+				security++
+			}
 		}
-		l.Rows = append(l.Rows, []cell{mono(v.Key.EVR()), txt(v.Key.Arch), numCell(len(v.Hosts)),
-			txt(orDash(hosts)), txt(orDash(repoNames(v)))})
+	}
+	pageNo, off := pageOf(q, hostsPerPackagePage)
+	shown := hosts[min(off, len(hosts)):min(off+hostsPerPackagePage, len(hosts))]
+	l := listPage{Heading: name, TestID: "package-hosts-table", RowID: "package-host-row",
+		Sub: plural(len(vs), "known version") + ", installed on " + plural(len(hosts), "host") + "; " +
+			num(pending) + " with an update pending (" + num(security) + " security).",
+		Columns: []column{{Label: "Host"}, {Label: "Installed"}, {Label: "Arch", Class: "hide-sm"}, {Label: "From repository", Class: "hide-sm"},
+			{Label: "Update"}},
+		Crumbs: [][2]string{{"Packages", "/packages"}, {name, ""}}, CSV: csvLink("/packages/"+url.PathEscape(name), nil),
+		Empty: "No host has this package installed.", Above: packageVersions(vs, v.SecurityTargets(name)),
+		Page: pageNo, Pages: pagesFor(len(hosts), hostsPerPackagePage), PageLink: pageLink("/packages/"+url.PathEscape(name), q)}
+	for _, h := range shown {
+		from := repoNames(store.PackageVersion{Repos: h.Repos})
+		if h.Local {
+			from = "none (from no repository)"
+		}
+		upd := badge("up to date", "zero")
+		switch {
+		case h.Pending && h.Update.Security:
+			upd = badge("security: "+h.Update.Available, "security")
+		case h.Pending:
+			upd = badge("bugfix: "+h.Update.Available, "bugfix")
+		}
+		l.Rows = append(l.Rows, []cell{link(h.Host.Hostname, hostURL(h.Host.Hostname)), mono(h.Version.Key.EVR()),
+			txt(h.Version.Key.Arch), txt(orDash(from)), upd})
 	}
 	s.list(w, r, s.page(r, name, "packages"), l)
 }

@@ -54,6 +54,7 @@ type server struct {
 	verify   func(ctx context.Context, name, password string) (store.User, error)
 	pkgCache packageCache
 	cache    *fleetCache
+	fleet    *store.FleetIndex // the fleet-wide answers (updates, packages, repositories), see fleetView
 	sessions sessionCache
 }
 
@@ -80,7 +81,7 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db),
-		gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
+		fleet: db.NewFleetIndex(), gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:

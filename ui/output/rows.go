@@ -284,3 +284,50 @@ func Map[S, T any](s []S, f func(S) T) []T {
 	}
 	return out
 }
+
+// FleetUpdate is one distinct pending update across the fleet (/updates, /api/v1/updates,
+// `patchward updates`): the package, the installed and available versions, the repository,
+// and the hosts that need it (within the filter).
+type FleetUpdate struct {
+	Name      string
+	Arch      string
+	Type      string
+	Installed string
+	Available string
+	Security  bool
+	Repo      string
+	RepoID    int64
+	HostCount int      `csv:"hosts"`
+	Hosts     []string `csv:"host_names"`
+}
+
+// FleetUpdateOf is u as a row.
+func FleetUpdateOf(u store.FleetUpdate) FleetUpdate {
+	names := make([]string, len(u.Hosts))
+	for i, h := range u.Hosts {
+		names[i] = h.Hostname
+	}
+	return FleetUpdate{Name: u.Name, Arch: u.Arch, Type: u.Type, Installed: u.Installed, Available: u.Available,
+		Security: u.Security, Repo: u.Repo, RepoID: u.RepoID, HostCount: u.HostCount, Hosts: names}
+}
+
+// LocalPackage is one installed package that comes from no repository (apt's
+// [installed,local]) with the hosts that have it (/packages?orphaned=1, `patchward packages
+// --orphaned`).
+type LocalPackage struct {
+	Name      string
+	Type      string
+	Arch      string
+	Version   string
+	HostCount int      `csv:"hosts"`
+	Hosts     []string `csv:"host_names"`
+}
+
+// LocalPackageOf is p as a row.
+func LocalPackageOf(p store.LocalPackage) LocalPackage {
+	names := make([]string, len(p.Hosts))
+	for i, h := range p.Hosts {
+		names[i] = h.Hostname
+	}
+	return LocalPackage{Name: p.Key.Name, Type: p.Key.Type, Arch: p.Key.Arch, Version: p.Key.EVR(), HostCount: len(names), Hosts: names}
+}

@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"patchward/store"
+	"patchward/ui/output"
+)
+
+// The admin's fleet questions (issue 17): which hosts need an update of P, which have P
+// installed, which packages come from no repository, which hosts have repositories without
+// metadata. Every answer comes from the FleetView of the current data version.
+
+// hostQuestions are the host-list parameters that ask a fleet question; each narrows the list
+// to the hosts that answer it (several: all of them).
+var hostQuestions = []string{"package", "pending", "pending_security", "repo", "unreliable", "local"}
+
+// narrowHosts adds the fleet questions of q to f as a host id list.
+func (s *server) narrowHosts(ctx context.Context, q url.Values, f *store.HostFilter) error {
+	asked := false
+	for _, k := range hostQuestions {
+		asked = asked || q.Get(k) != ""
+	}
+	if !asked {
+		return nil
+	}
+	v, err := s.fleetView(ctx)
+	if err != nil {
+		return err
+	}
+	var sets [][]int64
+	if name := q.Get("package"); name != "" {
+		ids, err := s.db.PackageIDs(ctx, name)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, v.InstalledHostIDs(ids))
+	}
+	if name := q.Get("pending"); name != "" {
+		sets = append(sets, v.PendingHostIDs(name, false))
+	}
+	if name := q.Get("pending_security"); name != "" {
+		sets = append(sets, v.PendingHostIDs(name, true))
+	}
+	if r := q.Get("repo"); r != "" {
+		id, err := strconv.ParseInt(r, 10, 64)
+		if err != nil || id <= 0 {
+			return badRequest("repo must be a repository id.")
+		}
+		sets = append(sets, v.RepoHostIDs(id))
+	}
+	if yesNo(q.Get("unreliable")) != nil && *yesNo(q.Get("unreliable")) {
+		sets = append(sets, v.UnreliableHostIDs())
+	}
+	if yesNo(q.Get("local")) != nil && *yesNo(q.Get("local")) {
+		sets = append(sets, v.LocalHostIDs())
+	}
+	ids := sets[0]
+	for _, other := range sets[1:] {
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := slices.BinarySearch(other, id); return !ok })
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	f.HostIDs = ids
+	return nil
+}
+
+// updatesFilter reads /updates' filters: package, security, tag, os, repo.
+func (s *server) updatesFilter(ctx context.Context, q url.Values, v *store.FleetView) (store.UpdateFilter, error) {
+	f := store.UpdateFilter{Package: strings.TrimSpace(q.Get("package")), Security: yesNo(q.Get("security"))}
+	if r := q.Get("repo"); r != "" {
+		id, err := strconv.ParseInt(r, 10, 64)
+		if err != nil || id <= 0 {
+			return f, badRequest("repo must be a repository id.")
+		}
+		f.RepoID = id
+	}
+	if q.Get("tag") != "" || q.Get("os") != "" {
+		snap, err := s.hostSnapshot(ctx)
+		if err != nil {
+			return f, err
+		}
+		hosts, _ := snap.Hosts(store.HostFilter{Tag: q.Get("tag"), OS: q.Get("os")})
+		ids := make([]int64, len(hosts))
+		for i, h := range hosts {
+			ids[i] = h.ID
+		}
+		f.Hosts = v.HostSetOf(ids)
+	}
+	return f, nil
+}
+
+// fleetUpdates answers /updates and /api/v1/updates: the filtered fleet updates.
+func (s *server) fleetUpdates(r *http.Request) ([]store.FleetUpdate, error) {
+	v, err := s.fleetView(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.updatesFilter(r.Context(), r.URL.Query(), v)
+	if err != nil {
+		return nil, err
+	}
+	return v.Updates(f), nil
+}
+
+const updatesPerPage = 100
+
+// hostsShown is how many host names an update row of /updates lists before "and N more".
+const hostsShown = 8
+
+func (s *server) updates(w http.ResponseWriter, r *http.Request) {
+	ups, err := s.fleetUpdates(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if wantCSV(r) {
+		writeCSV(s, w, "updates", output.Rows(ups, output.FleetUpdateOf))
+		return
+	}
+	snap, err := s.hostSnapshot(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	repos, err := s.db.Repos(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	hosts := map[int64]bool{}
+	security := 0
+	for _, u := range ups {
+		for _, h := range u.Hosts {
+			hosts[h.ID] = true
+		}
+		if u.Security {
+			security++
+		}
+	}
+	pageNo, off := pageOf(q, updatesPerPage)
+	shown := ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
+	l := listPage{Heading: "Updates", TestID: "updates-table", RowID: "update-row",
+		Sub: plural(len(ups), "pending update") + " (" + num(security) + " security) on " +
+			plural(len(hosts), "host") + ". Each row is one package version update; Hosts lists who needs it.",
+		Columns: []column{{Label: "Package"}, {Label: "Arch", Class: "hide-sm"}, {Label: "Installed", Class: "hide-sm"},
+			{Label: "Available"}, {Label: "Type"}, {Label: "Repository", Class: "hide-sm"}, {Label: "Hosts", Class: "num"}, {Label: "On"}},
+		Empty: "No pending update matches.", CSV: csvLink("/updates", q),
+		Filters: updatesFilters(q, snap.Facets(), repos),
+		Page:    pageNo, Pages: pagesFor(len(ups), updatesPerPage), PageLink: pageLink("/updates", q)}
+	for _, u := range shown {
+		kind, label := "bugfix", "bugfix"
+		if u.Security {
+			kind, label = "security", "security"
+		}
+		var names []string
+		for _, h := range u.Hosts[:min(len(u.Hosts), hostsShown)] {
+			names = append(names, h.Hostname)
+		}
+		on := strings.Join(names, ", ")
+		if len(u.Hosts) > hostsShown {
+			on += " and " + num(len(u.Hosts)-hostsShown) + " more"
+		}
+		pending := "/hosts?" + url.Values{"pending": {u.Name}}.Encode()
+		if u.Security {
+			pending = "/hosts?" + url.Values{"pending_security": {u.Name}}.Encode()
+		}
+		l.Rows = append(l.Rows, []cell{link(u.Name, "/packages/"+url.PathEscape(u.Name)), txt(u.Arch), mono(u.Installed),
+			mono(u.Available), badge(label, kind), txt(orDash(u.Repo)), {Text: num(u.HostCount), Href: pending, Class: "num"}, txt(on)})
+	}
+	s.list(w, r, s.page(r, "Updates", "updates"), l)
+}
+
+func (s *server) apiUpdates(w http.ResponseWriter, r *http.Request) {
+	ups, err := s.fleetUpdates(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateOf), len(ups)))
+}
+
+// localPackages answers /packages?orphaned=1 and /api/v1/packages?orphaned=1: the packages
+// from no repository, on the hosts of ?host= (one host) or every host.
+func (s *server) localPackages(ctx context.Context, q url.Values) ([]store.LocalPackage, error) {
+	v, err := s.fleetView(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var hosts store.HostSet
+	if name := q.Get("host"); name != "" {
+		h, err := s.db.HostByName(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		hosts = v.HostSetOf([]int64{h.ID})
+	}
+	return v.Local(hosts), nil
+}
+
+func (s *server) apiLocalPackages(w http.ResponseWriter, r *http.Request) {
+	pkgs, err := s.localPackages(r.Context(), r.URL.Query())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(output.Map(pkgs, output.LocalPackageOf), len(pkgs)))
+}
+
+// newestOfArch reports whether vs[i] is the first (newest) version of its type and arch in
+// vs, which is sorted newest first.
+func newestOfArch(vs []store.PackageVersion, i int) bool {
+	for _, v := range vs[:i] {
+		if v.Key.Type == vs[i].Key.Type && v.Key.Arch == vs[i].Key.Arch {
+			return false
+		}
+	}
+	return true
+}
