@@ -121,11 +121,11 @@ func dashboardView(p page, d store.Dashboard, sections []dashSection, c chart) t
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = statCard("security", "Security updates", d.Security.Count, "security", "/hosts?security=yes&sort=security&dir=desc").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statCard("security", "Hosts with security updates", d.Security.Count, "security", "/hosts?security=yes&sort=security&dir=desc").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = statCard("bugfix", "Only bugfix updates", d.BugfixOnly.Count, "bugfix", "/hosts?security=no&sort=bugfix&dir=desc").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statCard("bugfix", "Hosts with only bugfix updates", d.BugfixOnly.Count, "bugfix", "/hosts?security=no&sort=bugfix&dir=desc").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -133,11 +133,11 @@ func dashboardView(p page, d store.Dashboard, sections []dashSection, c chart) t
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = statCard("stale", "Not reporting", d.Stale.Count, "warn", "/hosts?sort=report").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statCard("stale", "Hosts not reporting", d.Stale.Count, "warn", "/hosts?stale=yes&sort=report").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = statCard("failing", "Failing mirrors", d.FailingMirrors.Count, "security", "/repos").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statCard("failing", "Failing mirrors", d.FailingMirrors.Count, "security", "/repos?failing=1").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -224,3 +224,16 @@ func newestOfArch(vs []store.PackageVersion, i int) bool {
 	}
 	return true
 }
+
+// repoHealthText is "2 of 5 repositories have no metadata".
+func repoHealthText(total int, missing []store.RepoHealth) string {
+	verb := " have"
+	if len(missing) == 1 {
+		verb = " has"
+	}
+	repos := " repositories"
+	if total == 1 {
+		repos = " repository"
+	}
+	return itoa(len(missing)) + " of " + num(total) + repos + verb + " no metadata"
+}

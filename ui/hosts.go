@@ -28,6 +28,8 @@ type hostsData struct {
 	// StaleBefore marks hosts whose last report is older as not reporting.
 	StaleBefore time.Time
 	tagURLs     map[string]string // tagURL's answers: a page shows few tags on many rows
+	// Unreliable says, for the shown hosts with repositories without metadata, how many.
+	Unreliable map[int64]string
 }
 
 // tagURL is the host list filtered by tag t.
@@ -92,6 +94,17 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	facets := snap.Facets()
 	d := hostsData{Query: q, Hosts: hosts, Total: total, Page: pageNo, Pages: max(1, (total+hostsPerPage-1)/hostsPerPage),
 		Facets: facets, Sort: f.Sort, Desc: f.Desc, Filtered: f.Narrows(), tagURLs: map[string]string{}}
+	v, err := s.fleetView(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Unreliable = map[int64]string{}
+	for _, h := range hosts {
+		if total, missing := v.HostRepos(h.ID); len(missing) > 0 {
+			d.Unreliable[h.ID] = repoHealthText(total, missing) + ": counts may be low"
+		}
+	}
 	p := s.page(r, "Hosts", "hosts")
 	d.StaleBefore = f.StaleBefore
 	s.render(w, r, http.StatusOK, hostsView(p, d))
@@ -179,6 +192,13 @@ type hostData struct {
 	Reports  []store.Report
 	Stale    bool
 	Agent    agentTokenState // the host's agent token (page only, not the API's host)
+	// RepoTotal repositories feed its updates; RepoMissing of them have no metadata yet, so
+	// its counts may be low. Local are its packages from no repository; LocalOnly: the
+	// package table shows only those (?local=1).
+	RepoTotal   int
+	RepoMissing []store.RepoHealth
+	Local       []store.PackageKey
+	LocalOnly   bool
 }
 
 // loadHost gathers the host page in one read transaction (one consistent snapshot); packages
@@ -235,6 +255,18 @@ func (s *server) host(w http.ResponseWriter, r *http.Request) {
 	if d.Agent, err = s.agentTokenOf(r, d.Host.Hostname); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	v, err := s.fleetView(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.RepoTotal, d.RepoMissing = v.HostRepos(d.Host.ID)
+	for _, lp := range v.Local(v.HostSetOf([]int64{d.Host.ID})) {
+		d.Local = append(d.Local, lp.Key)
+	}
+	if yes(q.Get("local")) {
+		d.Packages, d.ShowPkgs, d.LocalOnly = d.Local, true, true
 	}
 	p := s.page(r, d.Host.Hostname, "hosts")
 	d.Stale = s.isStale(d.Host, p)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"slices"
 	"strings"
 
 	"patchward/store"
@@ -41,6 +42,11 @@ func (s *server) repos(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query().Get("q")
 	repos := filterRepos(all, q)
+	if yes(r.URL.Query().Get("failing")) {
+		repos = slices.DeleteFunc(slices.Clone(repos), func(rp store.RepoSummary) bool {
+			return !slices.ContainsFunc(rp.Mirrors, func(m store.MirrorStatus) bool { return m.Enabled && (m.FailCount > 0 || m.LastError != "") })
+		})
+	}
 	if wantCSV(r) {
 		writeCSV(s, w, "repos", repoMirrors(repos))
 		return
