@@ -7,8 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"patchward/store"
