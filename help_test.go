@@ -24,6 +24,8 @@ var helpFlags = map[string][]string{
 	"hosts":                {"config", "data", "json"},
 	"host":                 {"config", "data", "json"},
 	"repos":                {"config", "data", "json"},
+	"updates":              {"config", "data", "json", "package", "security", "tag", "os"},
+	"packages":             {"config", "data", "json", "orphaned", "host"},
 	"user add":             {"config", "data", "role", "password-stdin"},
 	"user passwd":          {"config", "data", "password-stdin"},
 	"apikey add":           {"config", "data", "kind", "role"},

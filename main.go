@@ -58,6 +58,8 @@ var commands = []cli.Section{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},
 		{Name: "host", Summary: "one host with its updates", Run: cli.Host},
 		{Name: "repos", Summary: "repositories and mirror status", Run: cli.Repos},
+		{Name: "updates", Summary: "pending updates across the fleet, with the hosts that need each", Run: cli.Updates},
+		{Name: "packages", Summary: "installed packages; --orphaned: those from no repository", Run: cli.Packages},
 	}},
 	{Title: "Admin", Commands: []cli.Command{
 		{Name: "user add", Summary: "create a user (random password unless --password-stdin)", Run: cli.UserAdd},
