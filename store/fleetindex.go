@@ -497,7 +497,31 @@ type UpdateFilter struct {
 type FleetUpdate struct {
 	UpdateGroup
 	HostCount int
-	Hosts     []FleetHost // sorted by name
+	v         *FleetView
+	idx       []int32 // host indexes (shared with the group when unfiltered: never modified)
+}
+
+// HostNames are the names of the first n of the update's hosts (all when n < 0), by name.
+func (u FleetUpdate) HostNames(n int) []string { return u.v.names(u.idx, n) }
+
+// HostIDs are the ids of the update's hosts.
+func (u FleetUpdate) HostIDs() []int64 {
+	out := make([]int64, len(u.idx))
+	for i, hi := range u.idx {
+		out[i] = u.v.hosts[hi].ID
+	}
+	return out
+}
+
+func (v *FleetView) names(idx []int32, n int) []string {
+	if n < 0 || n > len(idx) {
+		n = len(idx)
+	}
+	out := make([]string, n)
+	for i, hi := range idx[:n] {
+		out[i] = v.hosts[hi].Hostname
+	}
+	return out
 }
 
 // Updates lists the distinct pending updates the filter selects, with the hosts that have
@@ -518,13 +542,16 @@ func (v *FleetView) Updates(f UpdateFilter) []FleetUpdate {
 		if (f.Security != nil && g.Security != *f.Security) || (f.RepoID != 0 && g.RepoID != f.RepoID) {
 			continue
 		}
-		u := FleetUpdate{UpdateGroup: *g}
-		for _, hi := range g.hosts {
-			if f.Hosts.has(hi) {
-				u.Hosts = append(u.Hosts, v.hosts[hi])
+		u := FleetUpdate{UpdateGroup: *g, v: v, idx: g.hosts}
+		if f.Hosts != nil {
+			u.idx = nil
+			for _, hi := range g.hosts {
+				if f.Hosts[hi] {
+					u.idx = append(u.idx, hi)
+				}
 			}
 		}
-		if u.HostCount = len(u.Hosts); u.HostCount > 0 {
+		if u.HostCount = len(u.idx); u.HostCount > 0 {
 			out = append(out, u)
 		}
 	}
@@ -533,6 +560,21 @@ func (v *FleetView) Updates(f UpdateFilter) []FleetUpdate {
 			strings.Compare(a.Installed, b.Installed), strings.Compare(a.Available, b.Available), cmp.Compare(a.RepoID, b.RepoID))
 	})
 	return out
+}
+
+// DistinctHosts is how many different hosts the updates are pending on.
+func (v *FleetView) DistinctHosts(ups []FleetUpdate) int {
+	seen := make([]bool, len(v.hosts))
+	n := 0
+	for _, u := range ups {
+		for _, hi := range u.idx {
+			if !seen[hi] {
+				seen[hi] = true
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // PendingHostIDs lists the ids of the hosts with an update of package name pending (only
@@ -609,21 +651,29 @@ func (v *FleetView) PendingFor(hostID, pkgID int64) (UpdateGroup, bool) {
 type LocalPackage struct {
 	ID    int64
 	Key   PackageKey
-	Hosts []FleetHost
+	Count int // hosts
+	v     *FleetView
+	idx   []int32
 }
+
+// HostNames are the names of the first n of its hosts (all when n < 0), by name.
+func (p LocalPackage) HostNames(n int) []string { return p.v.names(p.idx, n) }
 
 // Local lists the packages from no repository installed on the hosts of the set (nil: all),
 // by name.
 func (v *FleetView) Local(hosts HostSet) []LocalPackage {
 	var out []LocalPackage
 	for _, l := range v.local {
-		p := LocalPackage{ID: l.ID, Key: l.Key}
-		for _, hi := range l.hosts {
-			if hosts.has(hi) {
-				p.Hosts = append(p.Hosts, v.hosts[hi])
+		p := LocalPackage{ID: l.ID, Key: l.Key, v: v, idx: l.hosts}
+		if hosts != nil {
+			p.idx = nil
+			for _, hi := range l.hosts {
+				if hosts[hi] {
+					p.idx = append(p.idx, hi)
+				}
 			}
 		}
-		if len(p.Hosts) > 0 {
+		if p.Count = len(p.idx); p.Count > 0 {
 			out = append(out, p)
 		}
 	}

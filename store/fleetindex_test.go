@@ -57,7 +57,7 @@ func TestFleetView(t *testing.T) {
 	if ids := v.InstalledHostIDs([]int64{f.pkg["local 1-1"], f.pkg["curl 8.0-1"]}); !slices.Equal(ids, []int64{f.hostID, h2}) {
 		t.Errorf("installed local: got %v", ids)
 	}
-	if loc := v.Local(nil); len(loc) != 1 || loc[0].Key.Name != "local" || len(loc[0].Hosts) != 2 {
+	if loc := v.Local(nil); len(loc) != 1 || loc[0].Key.Name != "local" || loc[0].Count != 2 || len(loc[0].HostNames(-1)) != 2 {
 		t.Errorf("local packages: got %+v", loc)
 	}
 	if !v.IsLocal(h2, f.pkg["local 1-1"]) || v.IsLocal(h2, f.pkg["bash 5.2-1"]) {

@@ -135,12 +135,13 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	hosts := map[int64]bool{}
+	v, err := s.fleetView(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	security := 0
 	for _, u := range ups {
-		for _, h := range u.Hosts {
-			hosts[h.ID] = true
-		}
 		if u.Security {
 			security++
 		}
@@ -149,7 +150,7 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 	shown := ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
 	l := listPage{Heading: "Updates", TestID: "updates-table", RowID: "update-row",
 		Sub: plural(len(ups), "pending update") + " (" + num(security) + " security) on " +
-			plural(len(hosts), "host") + ". Each row is one package version update; Hosts lists who needs it.",
+			plural(v.DistinctHosts(ups), "host") + ". Each row is one package version update; Hosts lists who needs it.",
 		Columns: []column{{Label: "Package"}, {Label: "Arch", Class: "hide-sm"}, {Label: "Installed", Class: "hide-sm"},
 			{Label: "Available"}, {Label: "Type"}, {Label: "Repository", Class: "hide-sm"}, {Label: "Hosts", Class: "num"}, {Label: "On"}},
 		Empty: "No pending update matches.", CSV: csvLink("/updates", q),
@@ -160,13 +161,9 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 		if u.Security {
 			kind, label = "security", "security"
 		}
-		var names []string
-		for _, h := range u.Hosts[:min(len(u.Hosts), hostsShown)] {
-			names = append(names, h.Hostname)
-		}
-		on := strings.Join(names, ", ")
-		if len(u.Hosts) > hostsShown {
-			on += " and " + num(len(u.Hosts)-hostsShown) + " more"
+		on := strings.Join(u.HostNames(hostsShown), ", ")
+		if u.HostCount > hostsShown {
+			on += " and " + num(u.HostCount-hostsShown) + " more"
 		}
 		pending := "/hosts?" + url.Values{"pending": {u.Name}}.Encode()
 		if u.Security {
@@ -184,7 +181,12 @@ func (s *server) apiUpdates(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateOf), len(ups)))
+	total := len(ups)
+	if q := r.URL.Query(); q.Get("all") != "1" {
+		_, off := pageOf(q, updatesPerPage)
+		ups = ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
+	}
+	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateOf), total))
 }
 
 // localPackages answers /packages?orphaned=1 and /api/v1/packages?orphaned=1: the packages

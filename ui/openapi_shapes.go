@@ -78,8 +78,10 @@ var apiShapes = map[string]apiShape{
 		{Name: "tag", Type: "string", Desc: "only hosts with this tag"},
 		{Name: "os", Type: "string", Desc: "only hosts of this OS variant or OS group"},
 		{Name: "repo", Type: "integer", Desc: "only updates from this repository id"},
+		pageParam(updatesPerPage, "updates"),
+		{Name: "all", Type: "string", Enum: []string{"1"}, Desc: "1: every matching update, not one page"},
 	}, Note: "One item per distinct update (package, arch, installed and available version, repository), most hosts first; " +
-		"hosts lists the names of the hosts that need it (held packages excluded). Every matching update, no paging."},
+		"hosts lists the names of the hosts that need it (held packages excluded)."},
 	"GET /api/v1/orphaned-packages": {Answer: typeOf[apiList[output.LocalPackage]](), Query: []apiParam{
 		{Name: "host", Type: "string", Desc: "only this host's"},
 	}, Note: "Installed packages that no repository of their host offers in that version, with no newer version offered " +

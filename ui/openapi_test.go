@@ -437,7 +437,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		"?repo=1&unreliable=yes&local=yes"} {
 		a.get("/api/v1/hosts", "/api/v1/hosts"+q)
 	}
-	for _, q := range []string{"", "?package=openssl&security=yes", "?tag=web&os=Debian&repo=1", "?security=no"} {
+	for _, q := range []string{"", "?package=openssl&security=yes", "?tag=web&os=Debian&repo=1", "?security=no&page=2", "?all=1"} {
 		a.get("/api/v1/updates", "/api/v1/updates"+q)
 	}
 	a.get("/api/v1/orphaned-packages", "/api/v1/orphaned-packages")

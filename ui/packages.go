@@ -144,16 +144,12 @@ func (s *server) orphanedPackages(w http.ResponseWriter, r *http.Request) {
 		Crumbs: [][2]string{{"Packages", "/packages"}, {"From no repository", ""}},
 		Page:   pageNo, Pages: pagesFor(len(pkgs), packagesPerPage), PageLink: pageLink("/packages", q)}
 	for _, p := range shown {
-		var names []string
-		for _, h := range p.Hosts[:min(len(p.Hosts), hostsShown)] {
-			names = append(names, h.Hostname)
-		}
-		on := strings.Join(names, ", ")
-		if len(p.Hosts) > hostsShown {
-			on += " and " + num(len(p.Hosts)-hostsShown) + " more"
+		on := strings.Join(p.HostNames(hostsShown), ", ")
+		if p.Count > hostsShown {
+			on += " and " + num(p.Count-hostsShown) + " more"
 		}
 		l.Rows = append(l.Rows, []cell{link(p.Key.Name, "/packages/"+url.PathEscape(p.Key.Name)), mono(p.Key.EVR()), txt(p.Key.Arch),
-			{Text: num(len(p.Hosts)), Href: "/hosts?" + url.Values{"package": {p.Key.Name}, "local": {"yes"}}.Encode(), Class: "num"}, txt(on)})
+			{Text: num(p.Count), Href: "/hosts?" + url.Values{"package": {p.Key.Name}, "local": {"yes"}}.Encode(), Class: "num"}, txt(on)})
 	}
 	s.list(w, r, s.page(r, "Packages from no repository", "packages"), l)
 }

@@ -303,12 +303,8 @@ type FleetUpdate struct {
 
 // FleetUpdateOf is u as a row.
 func FleetUpdateOf(u store.FleetUpdate) FleetUpdate {
-	names := make([]string, len(u.Hosts))
-	for i, h := range u.Hosts {
-		names[i] = h.Hostname
-	}
 	return FleetUpdate{Name: u.Name, Arch: u.Arch, Type: u.Type, Installed: u.Installed, Available: u.Available,
-		Security: u.Security, Repo: u.Repo, RepoID: u.RepoID, HostCount: u.HostCount, Hosts: names}
+		Security: u.Security, Repo: u.Repo, RepoID: u.RepoID, HostCount: u.HostCount, Hosts: u.HostNames(-1)}
 }
 
 // LocalPackage is one installed package that comes from no repository (apt's
@@ -325,9 +321,6 @@ type LocalPackage struct {
 
 // LocalPackageOf is p as a row.
 func LocalPackageOf(p store.LocalPackage) LocalPackage {
-	names := make([]string, len(p.Hosts))
-	for i, h := range p.Hosts {
-		names[i] = h.Hostname
-	}
-	return LocalPackage{Name: p.Key.Name, Type: p.Key.Type, Arch: p.Key.Arch, Version: p.Key.EVR(), HostCount: len(names), Hosts: names}
+	return LocalPackage{Name: p.Key.Name, Type: p.Key.Type, Arch: p.Key.Arch, Version: p.Key.EVR(), HostCount: p.Count,
+		Hosts: p.HostNames(-1)}
 }
