@@ -79,6 +79,16 @@ func benchPagePaths() []struct {
 		{"hosts-filtered", []string{"/hosts?security=yes&sort=security&dir=desc&page=3", "/hosts?q=host042&os=Rocky+Linux+9.2",
 			"/hosts?tag=web&reboot=no&sort=packages", "/hosts?stale=yes&arch=amd64&sort=os", "/hosts?domain=eu.example.org&q=host01"}},
 		{"host", hostPages},
+		// The admin's fleet questions (issue 17): pkg0001..pkg0004 are installed on every host.
+		{"updates", []string{"/updates", "/updates?security=yes", "/updates?package=pkg0001", "/updates?tag=web&page=2",
+			"/updates?os=Rocky+Linux+9.2&security=no"}},
+		{"package-everywhere", []string{"/packages/pkg0001", "/packages/pkg0002?page=50", "/packages/pkg0003", "/packages/pkg0004?page=99"}},
+		{"hosts-pending", []string{"/hosts?pending=pkg0001", "/hosts?pending_security=pkg0002&page=3", "/hosts?package=pkg0003&sort=os",
+			"/hosts?pending=pkg0004&tag=web"}},
+		{"api-fleet", []string{"/api/v1/updates", "/api/v1/updates?package=pkg0001", "/api/v1/packages/pkg0002",
+			"/api/v1/hosts?pending=pkg0003", "/api/v1/hosts?pending_security=pkg0001&page=2"}},
+		// Whole-fleet exports: streamed, not a latency target.
+		{"csv-fleet", []string{"/updates?format=csv", "/hosts?format=csv"}},
 	}
 }
 
