@@ -90,7 +90,15 @@ type FleetView struct {
 	hostLoc [][]int64       // per host index: its local package ids
 	sets    map[int64][]int64
 	repos   map[int64]RepoHealth
+
+	memoMu    sync.Mutex
+	installed map[string][]Installed   // InstalledOn's answers by their ids: the view never changes
+	updates   map[string][]FleetUpdate // Updates' answers by filter
+	distinct  map[string]int           // UpdatesHosts' answers by filter
 }
+
+// maxInstalledMemo bounds the InstalledOn answers a view keeps (one per package looked at).
+const maxInstalledMemo = 256
 
 // Load reads the database's current state into a new view, reusing what did not change.
 func (x *FleetIndex) Load(ctx context.Context) (*FleetView, error) {
@@ -491,6 +499,9 @@ type UpdateFilter struct {
 	Security *bool
 	RepoID   int64   // 0 for any repository
 	Hosts    HostSet // nil for every host (a tag or OS group filter narrows it)
+	// HostsKey names the hosts of Hosts (say "tag=web"), so that the view can keep the answer
+	// for the next ask; "" with Hosts set: not kept.
+	HostsKey string
 }
 
 // FleetUpdate is an update group as a list shows it: its hosts within the filter.
@@ -525,8 +536,69 @@ func (v *FleetView) names(idx []int32, n int) []string {
 }
 
 // Updates lists the distinct pending updates the filter selects, with the hosts that have
-// each (within f.Hosts), most hosts first, then by name.
+// each (within f.Hosts), most hosts first, then by name. The answer is kept for the next ask
+// of the same filter and shared: callers must not modify it.
 func (v *FleetView) Updates(f UpdateFilter) []FleetUpdate {
+	key, ok := f.key()
+	if !ok {
+		return v.updatesOf(f)
+	}
+	v.memoMu.Lock()
+	out, ok := v.updates[key]
+	v.memoMu.Unlock()
+	if ok {
+		return out
+	}
+	out = v.updatesOf(f)
+	v.memoMu.Lock()
+	if v.updates == nil {
+		v.updates = map[string][]FleetUpdate{}
+	}
+	if len(v.updates) < maxInstalledMemo {
+		v.updates[key] = out
+	}
+	v.memoMu.Unlock()
+	return out
+}
+
+// key names the filter for the view's answers; false when it cannot be named.
+func (f UpdateFilter) key() (string, bool) {
+	if f.Hosts != nil && f.HostsKey == "" {
+		return "", false
+	}
+	sec := "any"
+	if f.Security != nil {
+		sec = fmt.Sprint(*f.Security)
+	}
+	return fmt.Sprintf("%q %s %d %q", f.Package, sec, f.RepoID, f.HostsKey), true
+}
+
+// UpdatesHosts is how many different hosts Updates(f) names, kept like Updates' answer.
+func (v *FleetView) UpdatesHosts(f UpdateFilter) int {
+	key, ok := f.key()
+	if ok {
+		v.memoMu.Lock()
+		n, hit := v.distinct[key]
+		v.memoMu.Unlock()
+		if hit {
+			return n
+		}
+	}
+	n := v.DistinctHosts(v.Updates(f))
+	if ok {
+		v.memoMu.Lock()
+		if v.distinct == nil {
+			v.distinct = map[string]int{}
+		}
+		if len(v.distinct) < maxInstalledMemo {
+			v.distinct[key] = n
+		}
+		v.memoMu.Unlock()
+	}
+	return n
+}
+
+func (v *FleetView) updatesOf(f UpdateFilter) []FleetUpdate {
 	var cand []int32
 	if f.Package != "" {
 		cand = v.byName[f.Package]
@@ -580,7 +652,7 @@ func (v *FleetView) DistinctHosts(ups []FleetUpdate) int {
 // PendingHostIDs lists the ids of the hosts with an update of package name pending (only
 // security updates when security), ascending.
 func (v *FleetView) PendingHostIDs(name string, security bool) []int64 {
-	seen := map[int32]bool{}
+	seen := make([]bool, len(v.hosts))
 	for _, gi := range v.byName[name] {
 		g := &v.groups[gi]
 		if security && !g.Security {
@@ -593,10 +665,12 @@ func (v *FleetView) PendingHostIDs(name string, security bool) []int64 {
 	return v.idsOf(seen)
 }
 
-func (v *FleetView) idsOf(seen map[int32]bool) []int64 {
-	out := make([]int64, 0, len(seen))
-	for hi := range seen {
-		out = append(out, v.hosts[hi].ID)
+func (v *FleetView) idsOf(seen []bool) []int64 {
+	var out []int64
+	for hi, ok := range seen {
+		if ok {
+			out = append(out, v.hosts[hi].ID)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -611,6 +685,26 @@ type Installed struct {
 // InstalledOn lists, for the package ids given, the hosts that have one of them installed,
 // sorted by host name then package id.
 func (v *FleetView) InstalledOn(ids []int64) []Installed {
+	key := fmt.Sprint(ids)
+	v.memoMu.Lock()
+	out, ok := v.installed[key]
+	v.memoMu.Unlock()
+	if ok {
+		return out
+	}
+	out = v.installedOn(ids)
+	v.memoMu.Lock()
+	if v.installed == nil {
+		v.installed = map[string][]Installed{}
+	}
+	if len(v.installed) < maxInstalledMemo {
+		v.installed[key] = out
+	}
+	v.memoMu.Unlock()
+	return out
+}
+
+func (v *FleetView) installedOn(ids []int64) []Installed {
 	var out []Installed
 	for _, h := range v.hosts {
 		set := v.sets[h.set]
@@ -625,7 +719,7 @@ func (v *FleetView) InstalledOn(ids []int64) []Installed {
 
 // InstalledHostIDs lists the ids of the hosts with any of the package ids installed.
 func (v *FleetView) InstalledHostIDs(ids []int64) []int64 {
-	seen := map[int32]bool{}
+	seen := make([]bool, len(v.hosts))
 	for _, in := range v.InstalledOn(ids) {
 		seen[v.byID[in.Host.ID]] = true
 	}
@@ -791,5 +885,15 @@ func (v *FleetView) SecurityTargets(name string) map[int64]bool {
 			out[g.NewID] = true
 		}
 	}
+	return out
+}
+
+// Repos lists the enabled repositories, by name.
+func (v *FleetView) Repos() []RepoHealth {
+	out := make([]RepoHealth, 0, len(v.repos))
+	for _, r := range v.repos {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b RepoHealth) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	return out
 }

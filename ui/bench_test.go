@@ -265,3 +265,39 @@ func BenchmarkPageCPU(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFleetView measures building the fleet view of the 10,000-host benchmark fleet:
+// cold (everything read and decoded) and warm (one computation changed since the last view,
+// as after a report: the rest is reused).
+//
+//	go test ./ui/ -run '^$' -bench BenchmarkFleetView -benchtime 5x
+func BenchmarkFleetView(b *testing.B) {
+	path, err := benchFleetPath(b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.NewFleetIndex().Load(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		x := db.NewFleetIndex()
+		if _, err := x.Load(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := x.Load(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -92,30 +92,36 @@ func (s *server) updatesFilter(ctx context.Context, q url.Values, v *store.Fleet
 			ids[i] = h.ID
 		}
 		f.Hosts = v.HostSetOf(ids)
+		f.HostsKey = url.Values{"tag": {q.Get("tag")}, "os": {q.Get("os")}}.Encode()
 	}
 	return f, nil
 }
 
-// fleetUpdates answers /updates and /api/v1/updates: the filtered fleet updates.
-func (s *server) fleetUpdates(r *http.Request) ([]store.FleetUpdate, error) {
+// fleetUpdates answers /updates and /api/v1/updates: the filtered fleet updates, with the
+// view and the filter.
+func (s *server) fleetUpdates(r *http.Request) ([]store.FleetUpdate, *store.FleetView, store.UpdateFilter, error) {
 	v, err := s.fleetView(r.Context())
 	if err != nil {
-		return nil, err
+		return nil, nil, store.UpdateFilter{}, err
 	}
 	f, err := s.updatesFilter(r.Context(), r.URL.Query(), v)
 	if err != nil {
-		return nil, err
+		return nil, nil, f, err
 	}
-	return v.Updates(f), nil
+	return v.Updates(f), v, f, nil
 }
 
 const updatesPerPage = 100
+
+// apiHostNames is how many host names each item of a page of /api/v1/updates carries; all=1
+// (or /api/v1/hosts?pending=NAME) has them all, and host_count always counts them all.
+const apiHostNames = 100
 
 // hostsShown is how many host names an update row of /updates lists before "and N more".
 const hostsShown = 8
 
 func (s *server) updates(w http.ResponseWriter, r *http.Request) {
-	ups, err := s.fleetUpdates(r)
+	ups, v, f, err := s.fleetUpdates(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -130,16 +136,6 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	repos, err := s.db.Repos(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	v, err := s.fleetView(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	security := 0
 	for _, u := range ups {
 		if u.Security {
@@ -150,11 +146,11 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 	shown := ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
 	l := listPage{Heading: "Updates", TestID: "updates-table", RowID: "update-row",
 		Sub: plural(len(ups), "pending update") + " (" + num(security) + " security) on " +
-			plural(v.DistinctHosts(ups), "host") + ". Each row is one package version update; Hosts lists who needs it.",
+			plural(v.UpdatesHosts(f), "host") + ". Each row is one package version update; Hosts lists who needs it.",
 		Columns: []column{{Label: "Package"}, {Label: "Arch", Class: "hide-sm"}, {Label: "Installed", Class: "hide-sm"},
 			{Label: "Available"}, {Label: "Type"}, {Label: "Repository", Class: "hide-sm"}, {Label: "Hosts", Class: "num"}, {Label: "On"}},
 		Empty: "No pending update matches.", CSV: csvLink("/updates", q),
-		Filters: updatesFilters(q, snap.Facets(), repos),
+		Filters: updatesFilters(q, snap.Facets(), v.Repos()),
 		Page:    pageNo, Pages: pagesFor(len(ups), updatesPerPage), PageLink: pageLink("/updates", q)}
 	for _, u := range shown {
 		kind, label := "bugfix", "bugfix"
@@ -176,17 +172,17 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiUpdates(w http.ResponseWriter, r *http.Request) {
-	ups, err := s.fleetUpdates(r)
+	ups, _, _, err := s.fleetUpdates(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	total := len(ups)
+	total, names := len(ups), -1
 	if q := r.URL.Query(); q.Get("all") != "1" {
 		_, off := pageOf(q, updatesPerPage)
-		ups = ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
+		ups, names = ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))], apiHostNames
 	}
-	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateOf), total))
+	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateNames(names)), total))
 }
 
 // localPackages answers /packages?orphaned=1 and /api/v1/packages?orphaned=1: the packages

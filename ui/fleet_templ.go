@@ -14,7 +14,7 @@ import (
 )
 
 // updatesFilters is the /updates filter form: package name, security, tag, OS and repository.
-func updatesFilters(q url.Values, facets store.HostFacets, repos []store.RepoSummary) templ.Component {
+func updatesFilters(q url.Values, facets store.HostFacets, repos []store.RepoHealth) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -81,7 +81,8 @@ var apiShapes = map[string]apiShape{
 		pageParam(updatesPerPage, "updates"),
 		{Name: "all", Type: "string", Enum: []string{"1"}, Desc: "1: every matching update, not one page"},
 	}, Note: "One item per distinct update (package, arch, installed and available version, repository), most hosts first; " +
-		"hosts lists the names of the hosts that need it (held packages excluded)."},
+		"hosts names the hosts that need it (held packages excluded): on a page at most 100 of them, by name " +
+		"(host_count counts them all; all=1 names every host, and /api/v1/hosts?pending=NAME lists them)."},
 	"GET /api/v1/orphaned-packages": {Answer: typeOf[apiList[output.LocalPackage]](), Query: []apiParam{
 		{Name: "host", Type: "string", Desc: "only this host's"},
 	}, Note: "Installed packages that no repository of their host offers in that version, with no newer version offered " +

@@ -157,16 +157,16 @@ func (s *server) orphanedPackages(w http.ResponseWriter, r *http.Request) {
 // packageHost is one host with a version of the package installed, as /packages/{name} lists it.
 type packageHost struct {
 	Host    store.FleetHost
-	Version store.PackageVersion // the installed version (its Hosts not used)
-	Repos   []store.PackageRepo  // the host's repositories that offer that version
-	Update  store.UpdateGroup    // the pending update, when Pending
+	Version *store.PackageVersion // the installed version
+	Repos   []store.PackageRepo   // the host's repositories that offer that version
+	Update  store.UpdateGroup     // the pending update, when Pending
 	Pending bool
 	Local   bool // from no repository
 }
 
 // packageData gathers /packages/{name}: every known version, newest first by the package
-// type's version rule (each with its hosts), and every host that has one installed.
-func (s *server) packageData(ctx context.Context, name string) ([]store.PackageVersion, []packageHost, *store.FleetView, error) {
+// type's version rule (each with its hosts), and every installation of one of them.
+func (s *server) packageData(ctx context.Context, name string) ([]store.PackageVersion, []store.Installed, *store.FleetView, error) {
 	vs, err := s.db.PackageVersionsOffered(ctx, name)
 	if err != nil {
 		return nil, nil, nil, err
@@ -186,20 +186,30 @@ func (s *server) packageData(ctx context.Context, name string) ([]store.PackageV
 	for i, pv := range vs {
 		idx[pv.ID], ids[i] = i, pv.ID
 	}
-	var hosts []packageHost
-	for _, in := range v.InstalledOn(ids) {
+	slices.Sort(ids)
+	inst := v.InstalledOn(ids)
+	for _, in := range inst {
 		pv := &vs[idx[in.PackageID]]
 		pv.Hosts = append(pv.Hosts, in.Host.Hostname)
-		h := packageHost{Host: in.Host, Version: *pv, Local: v.IsLocal(in.Host.ID, in.PackageID)}
-		for _, rp := range pv.Repos {
-			if _, ok := slices.BinarySearch(in.Host.RepoIDs(), rp.ID); ok {
-				h.Repos = append(h.Repos, rp)
-			}
-		}
-		h.Update, h.Pending = v.PendingFor(in.Host.ID, in.PackageID)
-		hosts = append(hosts, h)
 	}
-	return vs, hosts, v, nil
+	return vs, inst, v, nil
+}
+
+// packageHostOf is installation in of vs as a row of /packages/{name}.
+func packageHostOf(v *store.FleetView, vs []store.PackageVersion, in store.Installed) packageHost {
+	h := packageHost{Host: in.Host, Local: v.IsLocal(in.Host.ID, in.PackageID)}
+	for i := range vs {
+		if vs[i].ID == in.PackageID {
+			h.Version = &vs[i]
+		}
+	}
+	for _, rp := range h.Version.Repos {
+		if _, ok := slices.BinarySearch(in.Host.RepoIDs(), rp.ID); ok {
+			h.Repos = append(h.Repos, rp)
+		}
+	}
+	h.Update, h.Pending = v.PendingFor(in.Host.ID, in.PackageID)
+	return h
 }
 
 // hostsPerPackagePage is how many hosts /packages/{name} lists per page.
@@ -207,7 +217,7 @@ const hostsPerPackagePage = 100
 
 func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	vs, hosts, v, err := s.packageData(r.Context(), name)
+	vs, inst, v, err := s.packageData(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, notFoundErr("No package named "+name+" is installed or offered."))
 		return
@@ -221,25 +231,26 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	pending, security := 0, 0
-	for _, h := range hosts {
-		if h.Pending {
+	for _, in := range inst {
+		if u, ok := v.PendingFor(in.Host.ID, in.PackageID); ok {
 			pending++
-			if h.Update.Security {
+			if u.Security {
 				security++
 			}
 		}
 	}
 	pageNo, off := pageOf(q, hostsPerPackagePage)
-	shown := hosts[min(off, len(hosts)):min(off+hostsPerPackagePage, len(hosts))]
+	shown := inst[min(off, len(inst)):min(off+hostsPerPackagePage, len(inst))]
 	l := listPage{Heading: name, TestID: "package-hosts-table", RowID: "package-host-row",
-		Sub: plural(len(vs), "known version") + ", installed on " + plural(len(hosts), "host") + "; " +
+		Sub: plural(len(vs), "known version") + ", installed on " + plural(len(inst), "host") + "; " +
 			num(pending) + " with an update pending (" + num(security) + " security).",
 		Columns: []column{{Label: "Host"}, {Label: "Installed"}, {Label: "Arch", Class: "hide-sm"}, {Label: "From repository", Class: "hide-sm"},
 			{Label: "Update"}},
 		Crumbs: [][2]string{{"Packages", "/packages"}, {name, ""}}, CSV: csvLink("/packages/"+url.PathEscape(name), nil),
 		Empty: "No host has this package installed.", Above: packageVersions(vs, v.SecurityTargets(name)),
-		Page: pageNo, Pages: pagesFor(len(hosts), hostsPerPackagePage), PageLink: pageLink("/packages/"+url.PathEscape(name), q)}
-	for _, h := range shown {
+		Page: pageNo, Pages: pagesFor(len(inst), hostsPerPackagePage), PageLink: pageLink("/packages/"+url.PathEscape(name), q)}
+	for _, in := range shown {
+		h := packageHostOf(v, vs, in)
 		from := repoNames(store.PackageVersion{Repos: h.Repos})
 		if h.Local {
 			from = "none (from no repository)"

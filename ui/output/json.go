@@ -77,8 +77,18 @@ func reflectValue(v reflect.Value) any {
 		structValue(v, out)
 		return out
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
+		switch v.Type().Elem().Kind() {
+		case reflect.Uint8:
 			return v.Interface()
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
+			// Plain values need no renaming: encoding/json writes them as they are (a list of
+			// 10,000 host names is not copied into a []any), nil as [] like every other list.
+			if v.IsNil() {
+				return []any{}
+			}
+			if v.Type().Elem().PkgPath() == "" { // not a named type that might encode itself
+				return v.Interface()
+			}
 		}
 		fallthrough
 	case reflect.Array:

@@ -302,9 +302,15 @@ type FleetUpdate struct {
 }
 
 // FleetUpdateOf is u as a row.
-func FleetUpdateOf(u store.FleetUpdate) FleetUpdate {
-	return FleetUpdate{Name: u.Name, Arch: u.Arch, Type: u.Type, Installed: u.Installed, Available: u.Available,
-		Security: u.Security, Repo: u.Repo, RepoID: u.RepoID, HostCount: u.HostCount, Hosts: u.HostNames(-1)}
+func FleetUpdateOf(u store.FleetUpdate) FleetUpdate { return FleetUpdateNames(-1)(u) }
+
+// FleetUpdateNames is FleetUpdateOf naming at most n hosts of each update (all when n < 0);
+// HostCount still counts them all.
+func FleetUpdateNames(n int) func(store.FleetUpdate) FleetUpdate {
+	return func(u store.FleetUpdate) FleetUpdate {
+		return FleetUpdate{Name: u.Name, Arch: u.Arch, Type: u.Type, Installed: u.Installed, Available: u.Available,
+			Security: u.Security, Repo: u.Repo, RepoID: u.RepoID, HostCount: u.HostCount, Hosts: u.HostNames(n)}
+	}
 }
 
 // LocalPackage is one installed package that comes from no repository (apt's
