@@ -200,7 +200,12 @@ func (r *Refresher) refreshMirror(parent context.Context, run *runState, m store
 		res.Status, res.Took = StatusSkipped, time.Since(start)
 		return res
 	}
-	out, err := refresh(r, ctx, m, run)
+	var out outcome
+	if dir, ok := r.looseDir(m); ok {
+		out, err = r.refreshLoose(m, dir)
+	} else {
+		out, err = refresh(r, ctx, m, run)
+	}
 	if err == nil {
 		err = r.record(parent, m, out, &res)
 	}
