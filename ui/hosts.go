@@ -105,6 +105,20 @@ func (s *server) hostsCSV(w http.ResponseWriter, r *http.Request, f store.HostFi
 	writeCSV(s, w, "hosts", output.Rows(hosts, output.HostOf))
 }
 
+// filterQuery is the list's filter as a query, without paging, sorting or a message: what the
+// bulk form's "all matching" acts on.
+func (d hostsData) filterQuery() string {
+	q := url.Values{}
+	for k, v := range d.Query {
+		switch k {
+		case "page", "sort", "dir", "msg", "format":
+		default:
+			q[k] = v
+		}
+	}
+	return q.Encode()
+}
+
 // csvURL is the current list as CSV.
 func (d hostsData) csvURL() string { return d.with("format", "csv", "page", "") }
 
