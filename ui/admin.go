@@ -41,7 +41,19 @@ func (s *server) loadAdmin(r *http.Request) (adminData, error) {
 }
 
 func (s *server) admin(w http.ResponseWriter, r *http.Request) {
-	s.renderAdmin(w, r, "", "")
+	var label, secret string
+	if id := r.URL.Query().Get("show"); id != "" {
+		u, _ := userFrom(r.Context())
+		label, secret, _ = s.secrets.take(id, u.ID)
+	}
+	s.renderAdmin(w, r, label, secret)
+}
+
+// showSecret redirects to the admin page that shows a new secret once (Post/Redirect/Get).
+func (s *server) showSecret(w http.ResponseWriter, r *http.Request, label, secret string) {
+	u, _ := userFrom(r.Context())
+	id := s.secrets.put(u.ID, label, secret)
+	http.Redirect(w, r, "/admin?show="+id, http.StatusSeeOther)
 }
 
 func (s *server) renderAdmin(w http.ResponseWriter, r *http.Request, label, secret string) {
@@ -162,7 +174,7 @@ func (s *server) apiKeyCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderAdmin(w, r, "API key "+k.Name, secret)
+	s.showSecret(w, r, "API key "+k.Name, secret)
 }
 
 func (s *server) revokeAPIKey(r *http.Request, id int64) error {
@@ -212,7 +224,7 @@ func (s *server) enrollCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderAdmin(w, r, "Enrollment token "+t.Name, secret)
+	s.showSecret(w, r, "Enrollment token "+t.Name, secret)
 }
 
 func (s *server) revokeEnroll(r *http.Request, id int64) error {

@@ -55,6 +55,7 @@ type server struct {
 	pkgCache packageCache
 	cache    *fleetCache
 	sessions sessionCache
+	secrets  *oneTimeSecrets // new keys and tokens between their POST and the page that shows them
 }
 
 // Handler returns the web UI: pages, login and the static files, behind session
@@ -80,7 +81,8 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db),
-		gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
+		secrets: newOneTimeSecrets(time.Now),
+		gate:    newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
