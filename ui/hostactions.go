@@ -49,8 +49,8 @@ func (s *server) bulkHosts(r *http.Request, names []string, action, tag string) 
 		}
 	case "tag", "untag":
 		tag = strings.TrimSpace(tag)
-		if tag == "" || len(tag) > 64 || strings.ContainsAny(tag, ",\x1f") {
-			return res, badRequest("Give a tag of 1 to 64 characters without commas.")
+		if !store.ValidTag(tag) {
+			return res, badRequest(badTagMessage)
 		}
 		if err := s.db.TagHosts(ctx, ids, tag, action == "tag"); err != nil {
 			return res, err
@@ -68,6 +68,9 @@ func (s *server) bulkHosts(r *http.Request, names []string, action, tag string) 
 	}
 	return res, nil
 }
+
+// badTagMessage answers a tag store.ValidTag refuses.
+const badTagMessage = "Give a tag of 1 to 64 characters without commas, not starting with - or !."
 
 // auditNames keeps an audit detail readable when many hosts were selected.
 func auditNames(names []string) string {

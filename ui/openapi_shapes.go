@@ -49,7 +49,8 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/hosts": {Answer: typeOf[apiList[output.Host]](), Query: []apiParam{
 		searchParam("hostname, domain and OS; space-separated terms must all match"),
 		{Name: "os", Type: "string", Desc: "OS variant or OS group name"},
-		{Name: "tag", Type: "string"},
+		{Name: "tag", Type: "string", Desc: "tags the host must all have, comma-separated or repeated (reported or operator tags); " +
+			"-tag or !tag: the host must not have it. tag=web,-old is web hosts not tagged old"},
 		{Name: "arch", Type: "string"},
 		{Name: "domain", Type: "string"},
 		{Name: "reboot", Type: "string", Enum: yesNoEnum, Desc: "reboot required"},
@@ -66,6 +67,8 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
 	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},
 	"DELETE /api/v1/hosts/{name}":       {Answer: typeOf[bulkResult]()},
+	"PUT /api/v1/hosts/{name}/tags": {Answer: typeOf[output.Host](), Body: typeOf[hostTagsRequest](),
+		Note: "Replaces the operator tags (reported tags stay; a host's next report changes only those). Answers the host as it is now."},
 	"GET /api/v1/packages": {Answer: typeOf[apiList[output.Package]](),
 		Query: []apiParam{searchParam("package names"), pageParam(packagesPerPage, "names")}},
 	"GET /api/v1/packages/{name}": {Answer: typeOf[apiList[store.PackageVersion]]()},
