@@ -173,8 +173,8 @@ var flashes = map[string]struct {
 	text string
 	err  bool
 }{
-	"security-on":        {"Repository marked as security. Affected hosts are recomputed at the next update run.", false},
-	"security-off":       {"Repository no longer marked as security. Affected hosts are recomputed at the next update run.", false},
+	"security-on":        {"Repository marked as security. The line below says whether the update counts are current.", false},
+	"security-off":       {"Repository no longer marked as security. The line below says whether the update counts are current.", false},
 	"refreshed":          {"Repository refreshed.", false},
 	"refresh-failed":     {"Refreshing the repository failed. The details are in the server log.", true},
 	"updates-found":      {"Update finding finished.", false},
@@ -187,8 +187,8 @@ var flashes = map[string]struct {
 	"bulk-untag":         {"Tag removed from the selected hosts. A tag a host reports itself comes back with its next report.", false},
 	"host-tags":          {"Tags saved. Tags set here stay when the host reports.", false},
 	"bulk-delete":        {"Hosts deleted.", false},
-	"repo-enabled":       {"Repository enabled. Affected hosts are recomputed at the next update run.", false},
-	"repo-disabled":      {"Repository disabled. Affected hosts are recomputed at the next update run.", false},
+	"repo-enabled":       {"Repository enabled. The line below says whether the update counts are current.", false},
+	"repo-disabled":      {"Repository disabled. The line below says whether the update counts are current.", false},
 	"mirror-enabled":     {"Mirror enabled.", false},
 	"mirror-disabled":    {"Mirror disabled.", false},
 	"mirror-linked":      {"Mirror moved to the other repository.", false},
