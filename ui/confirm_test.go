@@ -24,7 +24,7 @@ func oneClickForms(doc *goquery.Document) []string {
 }
 
 // confirmStep returns the text of confirm step id and the action and label of its form.
-func confirmStep(t *testing.T, doc *goquery.Document, id string) (what, action, button string) {
+func confirmStep(t *testing.T, doc *goquery.Selection, id string) (what, action, button string) {
 	t.Helper()
 	d := doc.Find(`details.confirm[data-testid="` + id + `"]`)
 	if d.Length() != 1 {
@@ -60,7 +60,7 @@ func TestDestructiveButtonsAskFirst(t *testing.T) {
 		{"/reports/1", "report-delete", "/reports/1/delete", []string{"#1", "rejected", "bad.example.org"}, "Delete report #1"},
 	}
 	for _, tt := range tests {
-		what, action, button := confirmStep(t, env.page(t, tt.page, admin), tt.id)
+		what, action, button := confirmStep(t, env.page(t, tt.page, admin).Selection, tt.id)
 		if action != tt.action || button != tt.button {
 			t.Errorf("%s: got form %q with button %q, want %q and %q", tt.id, action, button, tt.action, tt.button)
 		}

@@ -67,6 +67,9 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
 	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},
 	"DELETE /api/v1/hosts/{name}":       {Answer: typeOf[bulkResult]()},
+	"PATCH /api/v1/hosts/{name}": {Answer: typeOf[output.Host](), Body: typeOf[hostPatchRequest](),
+		Note: "host_repos_only true: the host's updates come from its own repositories only (the default); false: also from its OS group's. " +
+			"Update finding runs at once where the server can. Answers the host as it is now."},
 	"PUT /api/v1/hosts/{name}/tags": {Answer: typeOf[output.Host](), Body: typeOf[hostTagsRequest](),
 		Note: "Replaces the operator tags (reported tags stay; a host's next report changes only those). Answers the host as it is now."},
 	"GET /api/v1/packages": {Answer: typeOf[apiList[output.Package]](),
@@ -85,6 +88,10 @@ var apiShapes = map[string]apiShape{
 	"POST /api/v1/os-groups": {Status: http.StatusCreated, Answer: typeOf[groupAnswer](), Body: typeOf[groupCreateRequest](),
 		Errors: map[int]string{http.StatusConflict: "The name is taken"}},
 	"PUT /api/v1/os-groups/{id}/repos": {Answer: typeOf[groupReposAnswer](), Body: typeOf[groupReposRequest]()},
+	"PATCH /api/v1/os-groups/{id}": {Answer: typeOf[groupAnswer](), Body: typeOf[groupRenameRequest](),
+		Errors: map[int]string{http.StatusConflict: "The name is taken"}},
+	"DELETE /api/v1/os-groups/{id}": {Answer: typeOf[doneAnswer](),
+		Note: "Its variants are left in no group and its repositories detached; hosts that used the group's repositories are recomputed without them."},
 	"GET /api/v1/errata": {Answer: typeOf[apiList[output.Erratum]](), Query: []apiParam{
 		searchParam("advisory names and titles"),
 		{Name: "type", Type: "string", Enum: []string{"security", "bugfix", "enhancement", "newpackage"}},

@@ -498,6 +498,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	post("/api/v1/enrollments/{name}/approve", "/api/v1/enrollments/web2.example.org/approve", "", 200)
 	a.get("/api/v1/enrollments", "/api/v1/enrollments")
 	group := idOf(t, post("/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 201))
+	spare := idOf(t, post("/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Spare group"}`, 201))
 	user := idOf(t, post("/api/v1/users", "/api/v1/users", `{"name":"ursula","password":"a long enough password","role":"viewer"}`, 201))
 	a.get("/api/v1/api-keys", "/api/v1/api-keys")
 	a.get("/api/v1/enroll-tokens", "/api/v1/enroll-tokens")
@@ -511,6 +512,8 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	patch("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror, `{"enabled":false}`)
 	patch("/api/v1/os-variants/{id}", "/api/v1/os-variants/"+variant, `{"group_id":`+group+`}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"role":"operator"}`)
+	patch("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org", `{"host_repos_only":false}`)
+	patch("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare, `{"name":"Spare group, renamed"}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"password":"another long enough password"}`)
 	a.call(apiCall{http.MethodPut, "/api/v1/os-groups/{id}/repos", "/api/v1/os-groups/" + group + "/repos", `{"repo_ids":[` + debRepo + `]}`, 200})
 	a.get("/api/v1/os-groups", "/api/v1/os-groups")
@@ -535,6 +538,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	del("/api/v1/enrollments/{name}", "/api/v1/enrollments/db1.example.net")
 	del("/api/v1/enroll-tokens/{id}", "/api/v1/enroll-tokens/"+token)
 	del("/api/v1/users/{id}", "/api/v1/users/"+user)
+	del("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare)
 	del("/api/v1/reports/{id}", "/api/v1/reports/"+rejected)
 	del("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org")
 	del("/api/v1/host-tokens/{name}", "/api/v1/host-tokens/web1.example.org")
@@ -558,6 +562,9 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/nope.example.org/tags", `{"tags":[]}`, 404},
 		{http.MethodPatch, "/api/v1/mirrors/{id}", "/api/v1/mirrors/" + rockyMirror, `{"repo_id":999999}`, 404},
 		{http.MethodPost, "/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 409},
+		{http.MethodPatch, "/api/v1/os-groups/{id}", "/api/v1/os-groups/" + group, `{"name":"Debian 12"}`, 409},
+		{http.MethodDelete, "/api/v1/os-groups/{id}", "/api/v1/os-groups/999999", "", 404},
+		{http.MethodPatch, "/api/v1/hosts/{name}", "/api/v1/hosts/nope.example.org", `{"host_repos_only":true}`, 404},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"Alice","password":"a long enough password","role":"viewer"}`, 409},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"short","password":"short","role":"viewer"}`, 400},
 		{http.MethodPatch, "/api/v1/users/{id}", "/api/v1/users/" + admin, `{"role":"viewer"}`, 409},

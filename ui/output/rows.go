@@ -31,6 +31,7 @@ type Host struct {
 	Dirty           bool      `csv:"-"`
 	ReportedTags    []string  `csv:"-"` // the tags of the host's last report
 	OperatorTags    []string  `csv:"-"` // the tags an operator set; reports leave them alone
+	HostReposOnly   bool      `csv:"-"` // updates from the host's own repositories only, not also its OS group's
 }
 
 // HostOf is h as a row.
@@ -43,7 +44,8 @@ func HostOf(h store.HostSummary) Host {
 		Arch: h.Arch, IP: h.IP, Tags: tags, Packages: h.Packages, SecurityUpdates: h.SecurityUpdates,
 		BugfixUpdates: h.BugfixUpdates, RebootRequired: h.RebootRequired, LastReport: h.LastReport, ID: h.ID,
 		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty,
-		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags)}
+		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags),
+		HostReposOnly: h.HostReposOnly}
 }
 
 // orEmpty is s, or an empty list for nil, so JSON says [] rather than null.
