@@ -447,6 +447,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/repos", "/api/v1/repos?q=security")
 	debRepo := idOf(t, firstItem(t, repos, "deb repo", func(m map[string]any) bool { return m["name"] == "Debian bookworm main" }))
 	rockyRepo := firstItem(t, repos, "rocky repo", func(m map[string]any) bool { return m["type"] == "rpm" })
+	secRepo := idOf(t, firstItem(t, repos, "security repo", func(m map[string]any) bool { return m["name"] == "Debian bookworm-security main" }))
 	mirrors, _ := dig(rockyRepo, "mirrors").([]any)
 	if len(mirrors) == 0 {
 		t.Fatalf("the Rocky repo has no mirror: %v", rockyRepo)
@@ -539,6 +540,8 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	del("/api/v1/enroll-tokens/{id}", "/api/v1/enroll-tokens/"+token)
 	del("/api/v1/users/{id}", "/api/v1/users/"+user)
 	del("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare)
+	del("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror)
+	del("/api/v1/repos/{id}", "/api/v1/repos/"+secRepo)
 	del("/api/v1/reports/{id}", "/api/v1/reports/"+rejected)
 	del("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org")
 	del("/api/v1/host-tokens/{name}", "/api/v1/host-tokens/web1.example.org")
@@ -564,6 +567,8 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		{http.MethodPost, "/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 409},
 		{http.MethodPatch, "/api/v1/os-groups/{id}", "/api/v1/os-groups/" + group, `{"name":"Debian 12"}`, 409},
 		{http.MethodDelete, "/api/v1/os-groups/{id}", "/api/v1/os-groups/999999", "", 404},
+		{http.MethodDelete, "/api/v1/repos/{id}", "/api/v1/repos/999999", "", 404},
+		{http.MethodDelete, "/api/v1/mirrors/{id}", "/api/v1/mirrors/999999", "", 404},
 		{http.MethodPatch, "/api/v1/hosts/{name}", "/api/v1/hosts/nope.example.org", `{"host_repos_only":true}`, 404},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"Alice","password":"a long enough password","role":"viewer"}`, 409},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"short","password":"short","role":"viewer"}`, 400},

@@ -190,6 +190,8 @@ var flashes = map[string]struct {
 	"bulk-delete":        {"Hosts deleted.", false},
 	"repo-enabled":       {"Repository enabled. The line below says whether the update counts are current.", false},
 	"repo-disabled":      {"Repository disabled. The line below says whether the update counts are current.", false},
+	"repo-deleted":       {"Repository deleted.", false},
+	"mirror-deleted":     {"Mirror deleted.", false},
 	"mirror-enabled":     {"Mirror enabled.", false},
 	"mirror-disabled":    {"Mirror disabled.", false},
 	"mirror-linked":      {"Mirror moved to the other repository.", false},
