@@ -140,7 +140,13 @@ var apiShapes = map[string]apiShape{
 	"POST /api/v1/enrollments/{name}/approve": {Answer: typeOf[enrollmentDecided](),
 		Note: "The host's agent enrolls on its next attempt; from then on the name's keyless reports are refused (404 when none waits)."},
 	"DELETE /api/v1/enrollments/{name}": {Answer: typeOf[enrollmentDecided](), Note: "404 when none waits."},
-	"GET /api/v1/audit":                 {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 entries."},
+	"GET /api/v1/audit": {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 matching entries.",
+		Query: []apiParam{
+			{Name: "user", Type: "string", Desc: "who (case-insensitive); a failed login is recorded under the name that was tried"},
+			{Name: "action", Type: "string", Desc: "what, e.g. login.failed; ending in a dot it is a prefix (hosts. is every hosts action)"},
+			{Name: "since", Type: "string", Desc: "from this date (YYYY-MM-DD) or RFC 3339 time on"},
+			{Name: "until", Type: "string", Desc: "up to this date (YYYY-MM-DD, the whole day included) or before this RFC 3339 time"},
+		}, Errors: map[int]string{http.StatusBadRequest: "since or until is not a date or time"}},
 	"POST /api/v1/account/password": {Answer: typeOf[accountPasswordAnswer](), Body: typeOf[accountPasswordRequest](),
 		Errors: map[int]string{
 			http.StatusForbidden:       "The request used an API key (a key is not a person and has no password), or the current password is wrong",

@@ -529,6 +529,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	patch("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror, `{"repo_id":`+debRepo+`}`) // folds the Rocky repo
 	a.get("/api/v1/repos", "/api/v1/repos")
 	a.get("/api/v1/audit", "/api/v1/audit")
+	a.get("/api/v1/audit", "/api/v1/audit?user="+adminName+"&action=hosts.&since=2026-01-01&until=2026-12-31T00:00:00Z")
 
 	// Deletions.
 	del := func(pattern, target string) {
@@ -558,6 +559,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		{http.MethodGet, "/api/v1/repos/{id}", "/api/v1/repos/x", "", 404},
 		{http.MethodGet, "/api/v1/reports", "/api/v1/reports?status=bogus", "", 400},
 		{http.MethodGet, "/api/v1/reports", "/api/v1/reports?before=x", "", 400},
+		{http.MethodGet, "/api/v1/audit", "/api/v1/audit?since=yesterday", "", 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"nope":1}`, 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"tag":"a,b"}`, 400},
 		{http.MethodPatch, "/api/v1/repos/{id}", "/api/v1/repos/999999", `{"enabled":true}`, 404},

@@ -37,6 +37,8 @@ func (s *server) routeTable() []route {
 		{"POST", "/logout", rolePublic, false, "Log out", s.logout},
 		{"GET", "/account", v, false, "Your account: sessions and password", s.account},
 		{"POST", "/account/password", v, false, "Change your own password", s.accountPassword},
+		{"POST", "/account/sessions/{id}/end", v, false, "End one of your sessions", s.accountSessionEnd},
+		{"POST", "/account/sessions/end-others", v, false, "End all your other sessions", s.accountSessionsEndOthers},
 
 		{"GET", "/{$}", v, false, "Dashboard", s.dashboard},
 		{"GET", "/hosts", v, false, "Host list (format=csv for CSV)", s.hosts},

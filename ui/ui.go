@@ -185,6 +185,8 @@ var flashes = map[string]struct {
 	"bulk-find-updates":  {"Update finding ran for the selected hosts (or they are marked for the next run).", false},
 	"bulk-tag":           {"Tag added to the selected hosts. Tags set here stay when the hosts report.", false},
 	"bulk-untag":         {"Tag removed from the selected hosts. A tag a host reports itself comes back with its next report.", false},
+	"session-ended":      {"Session ended.", false},
+	"sessions-ended":     {"Your other sessions ended; this one stays.", false},
 	"host-settings":      {"Host settings saved; its update counts follow the new repositories.", false},
 	"host-tags":          {"Tags saved. Tags set here stay when the host reports.", false},
 	"bulk-delete":        {"Hosts deleted.", false},

@@ -7,3 +7,11 @@ CREATE TABLE host_operator_tags (
     PRIMARY KEY (host_id, tag)
 ) WITHOUT ROWID;
 CREATE INDEX host_operator_tags_tag ON host_operator_tags(tag);
+
+-- What the account page lists of each session: where it logged in from and when it was last
+-- used (updated at most every few minutes, not on every request).
+ALTER TABLE sessions ADD COLUMN last_seen DATETIME;
+ALTER TABLE sessions ADD COLUMN remote_addr TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX audit_log_actor ON audit_log(actor, id);
