@@ -143,3 +143,22 @@ func TestBulkAllMatching(t *testing.T) {
 		t.Error("one unfiltered page: want no all-matching option (the ticked rows are all there is)")
 	}
 }
+
+func TestAPIBulkOnFilter(t *testing.T) {
+	env := newTestEnv(t)
+	op := env.session(t, operatorName)
+	code, out := env.apiCall(t, http.MethodPost, "/api/v1/hosts/bulk", `{"action":"tag","filter":"tag=web,-prod","tag":"canary"}`, op, "")
+	if code != http.StatusOK || out["hosts"] != float64(1) {
+		t.Fatalf("tag by filter: got %d %v, want 1 host (web2)", code, out)
+	}
+	if got := hostCounts(env.page(t, "/hosts?tag=canary", op)); len(got) != 1 || got["web2.example.org"] == "" {
+		t.Errorf("tagged by filter: %v, want web2", got)
+	}
+	code, out = env.apiCall(t, http.MethodPost, "/api/v1/hosts/bulk", `{"action":"find-updates","filter":""}`, op, "")
+	if code != http.StatusOK || out["hosts"] != float64(3) {
+		t.Errorf(`filter "" : got %d %v, want all 3 hosts`, code, out)
+	}
+	if code, _ := env.apiCall(t, http.MethodPost, "/api/v1/hosts/bulk", `{"action":"delete"}`, op, ""); code != http.StatusBadRequest {
+		t.Errorf("neither hosts nor filter: got %d, want 400", code)
+	}
+}

@@ -113,7 +113,12 @@ func (s *server) bulkNames(r *http.Request) ([]string, error) {
 	if r.PostForm.Get("all") != "1" {
 		return r.PostForm["host"], nil
 	}
-	q, err := url.ParseQuery(r.PostForm.Get("filter"))
+	return s.matchingNames(r, r.PostForm.Get("filter"))
+}
+
+// matchingNames are the names of every host the host list query matches ("" matches all).
+func (s *server) matchingNames(r *http.Request, query string) ([]string, error) {
+	q, err := url.ParseQuery(query)
 	if err != nil {
 		return nil, badRequest("The host filter is not a valid query.")
 	}

@@ -62,7 +62,8 @@ var apiShapes = map[string]apiShape{
 		{Name: "all", Type: "string", Enum: []string{"1"}, Desc: "1: every matching host, not one page"},
 	}},
 	"POST /api/v1/hosts/bulk": {Answer: typeOf[bulkResult](), Body: typeOf[hostsBulkRequest](),
-		Note: "Hosts that do not exist are skipped; hosts in the answer counts those acted on."},
+		Note: "Give hosts (names), or filter (a host list query) to act on every host that matches. " +
+			"Hosts that do not exist are skipped; hosts in the answer counts those acted on."},
 	"GET /api/v1/hosts/{name}":          {Answer: typeOf[hostAnswer]()},
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
 	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},

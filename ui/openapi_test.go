@@ -520,6 +520,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/os-groups", "/api/v1/os-groups")
 	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web2.example.org","nope.example.org"],"tag":"blue"}`, 200)
 	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"find-updates","hosts":["web2.example.org"]}`, 200)
+	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","filter":"tag=web,-blue","tag":"green"}`, 200)
 	a.call(apiCall{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/web1.example.org/tags", `{"tags":["rack-4","pinned"]}`, 200})
 	a.get("/api/v1/hosts", "/api/v1/hosts?tag=web,-old&tag=!nope")
 	post("/api/v1/repos/{id}/refresh", "/api/v1/repos/"+debRepo+"/refresh", "", 200)
@@ -562,6 +563,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		{http.MethodGet, "/api/v1/audit", "/api/v1/audit?since=yesterday", "", 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"nope":1}`, 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"tag":"a,b"}`, 400},
+		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"filter":"","tag":"x"}`, 400},
 		{http.MethodPatch, "/api/v1/repos/{id}", "/api/v1/repos/999999", `{"enabled":true}`, 404},
 		{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/web1.example.org/tags", `{"tags":["-old"]}`, 400},
 		{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/nope.example.org/tags", `{"tags":[]}`, 404},
