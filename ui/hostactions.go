@@ -148,6 +148,10 @@ type bulkDeleteData struct {
 // bulkDeleteReview asks before deleting: the list's delete action lands here, and only the
 // form on this page (action=delete with the same hosts) deletes.
 func (s *server) bulkDeleteReview(w http.ResponseWriter, r *http.Request, names []string, back string) {
+	if len(names) > 10000 {
+		s.fail(w, r, badRequest("Select at most 10,000 hosts at once."))
+		return
+	}
 	ids, err := s.db.HostIDs(r.Context(), names)
 	if err != nil {
 		s.fail(w, r, err)
@@ -155,10 +159,6 @@ func (s *server) bulkDeleteReview(w http.ResponseWriter, r *http.Request, names 
 	}
 	if len(ids) == 0 {
 		s.fail(w, r, badRequest("Select at least one host."))
-		return
-	}
-	if len(names) > 10000 {
-		s.fail(w, r, badRequest("Select at most 10,000 hosts at once."))
 		return
 	}
 	s.render(w, r, http.StatusOK, bulkDeleteView(s.page(r, "Delete hosts", "hosts"), bulkDeleteData{Names: names, Back: back}))
