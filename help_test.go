@@ -37,6 +37,7 @@ var helpFlags = map[string][]string{
 	"repo import":          {"config", "data"},
 	"repo link":            {"config", "data", "apply"},
 	"host-token revoke":    {"config", "data"},
+	"hosts delete":         {"config", "data", "match", "yes"},
 	"version":              nil,
 	"backup":               {"config", "data"},
 	"restore":              {"config", "data"},

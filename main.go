@@ -73,6 +73,7 @@ var commands = []cli.Section{
 		{Name: "repo import", Summary: "load repository metadata from removable media (air gap)", Run: cli.RepoImport},
 		{Name: "repo link", Summary: "link Debian mirrors that serve identical indexes", Run: cli.RepoLink},
 		{Name: "host-token revoke", Summary: "make an enrolled host enroll again", Run: cli.HostTokenRevoke},
+		{Name: "hosts delete", Summary: "delete the hosts matching --match GLOB (lists them; --yes deletes)", Run: cli.HostsDelete},
 		{Name: "version", Summary: "print the version", Run: cli.Version},
 	}},
 	{Title: "Operations", Commands: []cli.Command{

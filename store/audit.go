@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,11 +30,45 @@ func (db *DB) Audit(ctx context.Context, actor, action, detail string) error {
 
 // AuditLog returns the newest limit audit entries, newest first.
 func (db *DB) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
-	if limit <= 0 {
-		limit = 100
+	return db.AuditEntries(ctx, AuditFilter{Limit: limit})
+}
+
+// AuditFilter selects audit entries; zero fields do not filter.
+type AuditFilter struct {
+	Actor  string    // who, exactly (case-insensitive)
+	Action string    // what: "login.failed", or a prefix ending in a dot ("hosts." is every hosts action)
+	Since  time.Time // at or after
+	Until  time.Time // before
+	Limit  int       // default 100
+}
+
+// AuditEntries returns the newest entries matching f, newest first.
+func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, at, actor, action, detail FROM audit_log
-		ORDER BY id DESC`+limitSQL(limit, 0))
+	var conds []string
+	var args []any
+	if f.Actor != "" {
+		conds, args = append(conds, `actor = ? COLLATE NOCASE`), append(args, f.Actor)
+	}
+	if prefix, ok := strings.CutSuffix(f.Action, "."); ok && prefix != "" {
+		conds, args = append(conds, `substr(action, 1, ?) = ?`), append(args, len(prefix)+1, prefix+".")
+	} else if f.Action != "" {
+		conds, args = append(conds, `action = ?`), append(args, f.Action)
+	}
+	if !f.Since.IsZero() {
+		conds, args = append(conds, `at >= ?`), append(args, f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		conds, args = append(conds, `at < ?`), append(args, f.Until.UTC())
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, at, actor, action, detail FROM audit_log`+where+`
+		ORDER BY id DESC`+limitSQL(f.Limit, 0), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

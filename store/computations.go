@@ -344,3 +344,15 @@ func insertUpdates(ctx context.Context, tx querier, id int64, ups []ComputedUpda
 	}
 	return nil
 }
+
+// WaitingHosts counts the hosts whose update counts wait for update finding: an input of their
+// computation changed (a repository's security flag, a mirror's contents...) since it ran.
+func (db *DB) WaitingHosts(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM hosts h JOIN computations c ON c.id = h.computation_id
+		WHERE c.dirty = 1`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count hosts waiting for update finding: %w", err)
+	}
+	return n, nil
+}

@@ -31,36 +31,78 @@ func (db *DB) DeleteHosts(ctx context.Context, ids []int64) (int, error) {
 	return int(n), nil
 }
 
-// TagHosts adds tag to (add) or removes it from the given hosts. A host's next report replaces
-// its tags with the ones the client sends, as in Patchman.
+// TagHosts adds tag to (add) or removes it from the given hosts. Added tags are operator tags:
+// a host's next report leaves them alone. Removing takes the tag off both lists; a tag the host
+// reports itself comes back with its next report.
 func (db *DB) TagHosts(ctx context.Context, ids []int64, tag string, add bool) error {
 	tag = strings.TrimSpace(tag)
-	if tag == "" || strings.ContainsAny(tag, "\x1f,") {
+	if !ValidTag(tag) {
 		return fmt.Errorf("tag hosts: invalid tag %q: %w", tag, ErrConflict)
 	}
+	qs := []string{`DELETE FROM host_operator_tags WHERE host_id = ? AND tag = ?`, `DELETE FROM host_tags WHERE host_id = ? AND tag = ?`}
+	if add {
+		qs = []string{`INSERT INTO host_operator_tags (host_id, tag) SELECT id, ? FROM hosts WHERE id = ? ON CONFLICT DO NOTHING`}
+	}
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		q := `DELETE FROM host_tags WHERE host_id = ? AND tag = ?`
-		if add {
-			q = `INSERT INTO host_tags (host_id, tag) SELECT id, ? FROM hosts WHERE id = ? ON CONFLICT DO NOTHING`
-		}
-		stmt, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, id := range ids {
-			args := []any{id, tag}
-			if add {
-				args = []any{tag, id}
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		for _, q := range qs {
+			stmt, err := tx.PrepareContext(ctx, q)
+			if err != nil {
 				return err
+			}
+			defer stmt.Close()
+			for _, id := range ids {
+				args := []any{id, tag}
+				if add {
+					args = []any{tag, id}
+				}
+				if _, err := stmt.ExecContext(ctx, args...); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("tag %d hosts: %w", len(ids), err)
+	}
+	return nil
+}
+
+// ValidTag reports whether t can be a tag: 1 to 64 characters, no comma (lists of tags are
+// comma-separated), no unit separator (it splits them in SQL) and not starting with - or !
+// (which negate a tag in the host filter).
+func ValidTag(t string) bool {
+	return t != "" && len(t) <= 64 && !strings.ContainsAny(t, "\x1f,") && t[0] != '-' && t[0] != '!'
+}
+
+// SetOperatorTags replaces the operator tags of host id with tags (duplicates, case-insensitive,
+// count once); the reported tags stay. ErrNotFound if there is no such host, ErrConflict for an
+// invalid tag.
+func (db *DB) SetOperatorTags(ctx context.Context, id int64, tags []string) error {
+	for _, t := range tags {
+		if !ValidTag(t) {
+			return fmt.Errorf("set tags of host %d: invalid tag %q: %w", id, t, ErrConflict)
+		}
+	}
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM hosts WHERE id = ?`, id).Scan(&one); err == sql.ErrNoRows {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM host_operator_tags WHERE host_id = ?`, id); err != nil {
+			return err
+		}
+		for _, t := range tags {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO host_operator_tags (host_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set tags of host %d: %w", id, err)
 	}
 	return nil
 }

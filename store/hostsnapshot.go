@@ -151,8 +151,9 @@ func (s *HostSnapshot) code(v string) int32 {
 
 // filterCodes are a HostFilter's string conditions as codes.
 type filterCodes struct {
-	os, arch, domain, tag int32
-	staleBefore           int64 // HostFilter.StaleBefore in Unix nanoseconds
+	os, arch, domain int32
+	tags, notTags    []int32 // codes of the tags a host must have and must not have
+	staleBefore      int64   // HostFilter.StaleBefore in Unix nanoseconds
 }
 
 // Facets returns the snapshot's filter values, as HostFacets does.
@@ -168,7 +169,7 @@ func (s *HostSnapshot) match(i int, f *HostFilter, fc filterCodes, terms []strin
 	case f.OS != "" && k.os != fc.os && k.group != fc.os,
 		f.Arch != "" && k.arch != fc.arch,
 		f.Domain != "" && k.domain != fc.domain,
-		f.Tag != "" && !slices.Contains(s.tags[i], fc.tag),
+		!s.hasTags(i, fc),
 		f.Reboot != nil && k.reboot != *f.Reboot,
 		f.HasSecurity != nil && k.security != *f.HasSecurity,
 		f.Stale != nil && (k.lastReport == 0 || k.lastReport < fc.staleBefore) != *f.Stale:
@@ -185,6 +186,30 @@ func (s *HostSnapshot) match(i int, f *HostFilter, fc filterCodes, terms []strin
 		}
 	}
 	return true
+}
+
+// hasTags reports whether host i has every tag of fc.tags and none of fc.notTags.
+func (s *HostSnapshot) hasTags(i int, fc filterCodes) bool {
+	for _, c := range fc.tags {
+		if !slices.Contains(s.tags[i], c) {
+			return false
+		}
+	}
+	for _, c := range fc.notTags {
+		if slices.Contains(s.tags[i], c) {
+			return false
+		}
+	}
+	return true
+}
+
+// tagCodes is the codes of tags, case-folded as the tag tables compare them.
+func (s *HostSnapshot) tagCodes(tags []string) []int32 {
+	var out []int32
+	for _, t := range tags {
+		out = append(out, s.code(foldASCII(t)))
+	}
+	return out
 }
 
 // hostCompare orders two hosts by a HostFilter sort key, as hostSorts does in SQL.
@@ -258,7 +283,8 @@ func (s *HostSnapshot) Hosts(f HostFilter) ([]HostSummary, int) {
 		}
 		return out, len(order)
 	}
-	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain), tag: s.code(foldASCII(f.Tag)),
+	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain),
+		tags: s.tagCodes(f.allTags()), notTags: s.tagCodes(f.NotTags),
 		staleBefore: math.MinInt64} // no report time is before the zero time
 	if !f.StaleBefore.IsZero() {
 		fc.staleBefore = f.StaleBefore.UnixNano()

@@ -22,7 +22,9 @@ type HostSummary struct {
 	Kernel          string
 	Arch            string
 	IP              string
-	Tags            []string
+	Tags            []string  // every tag: the union of ReportedTags and OperatorTags
+	ReportedTags    []string  // the tags of the host's last report
+	OperatorTags    []string  // the tags an operator set; reports leave them alone
 	LastReport      time.Time // zero if never
 	RebootRequired  bool      // the client said so, or our kernel check did
 	ClientReboot    bool      // the client's own flag
@@ -32,13 +34,16 @@ type HostSummary struct {
 	BugfixUpdates   int
 	Computed        time.Time // zero if updates were never computed
 	Dirty           bool      // an input changed since Computed
+	HostReposOnly   bool      // the host uses only its own repos, not also its OS group's
 }
 
 // HostFilter selects and orders hosts. Zero fields do not filter.
 type HostFilter struct {
-	Search      string // space-separated terms, all must match hostname, domain or OS (case-insensitive)
-	OS          string // OS variant or OS group name
-	Tag         string
+	Search      string   // space-separated terms, all must match hostname, domain or OS (case-insensitive)
+	OS          string   // OS variant or OS group name
+	Tag         string   // one tag the host must have (reported or set by an operator)
+	Tags        []string // more tags the host must all have
+	NotTags     []string // tags the host must not have
 	Arch        string
 	Reboot      *bool
 	HasSecurity *bool
@@ -58,7 +63,7 @@ type HostFilter struct {
 
 // Narrows reports whether any condition of f can leave a host out (sorting and paging aside).
 func (f HostFilter) Narrows() bool {
-	return f.Search != "" || f.OS != "" || f.Tag != "" || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
+	return f.Search != "" || f.OS != "" || f.Tag != "" || len(f.Tags) > 0 || len(f.NotTags) > 0 || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
 		f.HasSecurity != nil || f.Stale != nil || f.HostIDs != nil
 }
 
@@ -113,26 +118,75 @@ const hostSummaryFrom = ` FROM hosts h
 var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
 	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
 	` + securityCountSQL + `, ` + bugfixCountSQL + `, c.computed, COALESCE(c.dirty, 0),
-	h.client_reboot, h.reboot_reason,
+	h.client_reboot, h.reboot_reason, h.host_repos_only,
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
+		WHERE host_id = h.id ORDER BY tag) t), ''),
+	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_operator_tags
 		WHERE host_id = h.id ORDER BY tag) t), '')`
 
 func scanHostSummary(sc interface{ Scan(...any) error }) (HostSummary, error) {
 	var s HostSummary
 	var last, computed sql.NullTime
-	var tags string
+	var reported, operator string
 	err := sc.Scan(&s.ID, &s.Hostname, &s.Domain, &s.OS, &s.OSGroup, &s.Kernel, &s.Arch, &s.IP, &last,
 		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty,
-		&s.ClientReboot, &s.RebootReason, &tags)
+		&s.ClientReboot, &s.RebootReason, &s.HostReposOnly, &reported, &operator)
 	if err != nil {
 		return s, err
 	}
 	s.LastReport, s.Computed = last.Time, computed.Time
-	if tags != "" {
-		s.Tags = strings.Split(tags, "\x1f")
+	if reported != "" {
+		s.ReportedTags = strings.Split(reported, "\x1f")
 	}
+	if operator != "" {
+		s.OperatorTags = strings.Split(operator, "\x1f")
+	}
+	s.Tags = unionTags(s.ReportedTags, s.OperatorTags)
 	return s, nil
 }
+
+// unionTags merges two tag lists sorted as SQLite's NOCASE sorts them into one, a tag in both
+// (case-insensitively) once. The common host has no operator tags: then it is a.
+func unionTags(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b):
+			out, i = append(out, a[i]), i+1
+		case i == len(a):
+			out, j = append(out, b[j]), j+1
+		default:
+			switch c := compareFold(a[i], b[j]); {
+			case c < 0:
+				out, i = append(out, a[i]), i+1
+			case c > 0:
+				out, j = append(out, b[j]), j+1
+			default:
+				out, i, j = append(out, a[i]), i+1, j+1
+			}
+		}
+	}
+	return out
+}
+
+// allTags is every tag f requires.
+func (f HostFilter) allTags() []string {
+	if f.Tag == "" {
+		return f.Tags
+	}
+	return append([]string{f.Tag}, f.Tags...)
+}
+
+// hasTagSQL is true when host h has the tag ?, reported or set by an operator.
+const hasTagSQL = `(EXISTS (SELECT 1 FROM host_tags t WHERE t.host_id = h.id AND t.tag = ?)
+	OR EXISTS (SELECT 1 FROM host_operator_tags t WHERE t.host_id = h.id AND t.tag = ?))`
 
 // where builds the filter's WHERE clause and its arguments.
 func (f HostFilter) where() (string, []any) {
@@ -148,9 +202,13 @@ func (f HostFilter) where() (string, []any) {
 		conds = append(conds, `(ov.name = ? OR og.name = ?)`)
 		args = append(args, f.OS, f.OS)
 	}
-	if f.Tag != "" {
-		conds = append(conds, `EXISTS (SELECT 1 FROM host_tags t WHERE t.host_id = h.id AND t.tag = ?)`)
-		args = append(args, f.Tag)
+	for _, t := range f.allTags() {
+		conds = append(conds, hasTagSQL)
+		args = append(args, t, t)
+	}
+	for _, t := range f.NotTags {
+		conds = append(conds, `NOT `+hasTagSQL)
+		args = append(args, t, t)
 	}
 	if f.Arch != "" {
 		conds = append(conds, `h.arch = ?`)
@@ -266,7 +324,7 @@ func (db *DB) HostFacets(ctx context.Context) (HostFacets, error) {
 		{&f.OS, `SELECT og.name FROM hosts h JOIN os_variants ov ON ov.id = h.os_variant_id
 			JOIN os_groups og ON og.id = ov.os_group_id
 			UNION SELECT ov.name FROM hosts h JOIN os_variants ov ON ov.id = h.os_variant_id ORDER BY 1`},
-		{&f.Tags, `SELECT DISTINCT tag FROM host_tags ORDER BY 1`},
+		{&f.Tags, `SELECT tag FROM host_tags UNION SELECT tag FROM host_operator_tags ORDER BY 1`},
 		{&f.Arches, `SELECT DISTINCT arch FROM hosts WHERE arch != '' ORDER BY 1`},
 		{&f.Domains, `SELECT DISTINCT domain FROM hosts WHERE domain != '' ORDER BY 1`},
 	}

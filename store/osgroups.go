@@ -144,33 +144,109 @@ func (db *DB) SetOSGroupRepos(ctx context.Context, groupID int64, repoIDs []int6
 // repos plus its OS group's, moving it to the computation for the new mode.
 func (db *DB) SetHostReposOnly(ctx context.Context, hostID int64, only bool) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		var ps, rs, group sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT h.package_set_id, h.repo_set_id, v.os_group_id FROM hosts h
-			LEFT JOIN os_variants v ON v.id = h.os_variant_id WHERE h.id = ?`, hostID).Scan(&ps, &rs, &group)
-		if errors.Is(err, sql.ErrNoRows) {
+		if err := expectRow(tx.ExecContext(ctx, `UPDATE hosts SET host_repos_only = ? WHERE id = ?`, boolInt(only), hostID)); err != nil {
+			return err
+		}
+		return rekeyHost(ctx, tx, hostID)
+	})
+	if err != nil {
+		return fmt.Errorf("set host %d repos only: %w", hostID, err)
+	}
+	return nil
+}
+
+// rekeyHost moves a host to the computation its current package set, repo set, mode, OS
+// group and modules call for (created dirty if new).
+func rekeyHost(ctx context.Context, tx *sql.Tx, hostID int64) error {
+	var ps, rs, group sql.NullInt64
+	var only bool
+	err := tx.QueryRowContext(ctx, `SELECT h.package_set_id, h.repo_set_id, v.os_group_id, h.host_repos_only FROM hosts h
+		LEFT JOIN os_variants v ON v.id = h.os_variant_id WHERE h.id = ?`, hostID).Scan(&ps, &rs, &group, &only)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	if !ps.Valid {
+		return nil // never reported: the first report picks the computation
+	}
+	mods, err := hostModuleKey(ctx, tx, hostID)
+	if err != nil {
+		return err
+	}
+	cid, err := computationID(ctx, tx, computationKey{ps.Int64, rs.Int64, only, group, mods})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE hosts SET computation_id = ? WHERE id = ?`, cid, hostID)
+	return err
+}
+
+// RenameOSGroup renames an OS group; ErrNotFound for an unknown group, ErrConflict if the name
+// is taken. A variant first reported later whose OS names the old name starts a new group.
+func (db *DB) RenameOSGroup(ctx context.Context, id int64, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return fmt.Errorf("rename os group %d: empty name: %w", id, ErrConflict)
+	}
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		err := expectRow(tx.ExecContext(ctx, `UPDATE os_groups SET name = ? WHERE id = ?`, name, id))
+		if isConstraint(err) {
+			return ErrConflict
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rename os group %d to %q: %w", id, name, err)
+	}
+	return nil
+}
+
+// DeleteOSGroup deletes an OS group: its variants are left in no group, its repos detached,
+// and its hosts moved to the computations that mode calls for (hosts that used the group's
+// repos are recomputed without them). ErrNotFound for an unknown group.
+func (db *DB) DeleteOSGroup(ctx context.Context, id int64) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM os_groups WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE hosts SET host_repos_only = ? WHERE id = ?`, boolInt(only), hostID); err != nil {
-			return err
-		}
-		if !ps.Valid {
-			return nil // never reported: the first report picks the computation
-		}
-		mods, err := hostModuleKey(ctx, tx, hostID)
+		// Hosts of the group's variants, and any host still on one of its computations.
+		rows, err := tx.QueryContext(ctx, `SELECT h.id FROM hosts h JOIN os_variants v ON v.id = h.os_variant_id
+			WHERE v.os_group_id = ?1
+			UNION SELECT h.id FROM hosts h JOIN computations c ON c.id = h.computation_id WHERE c.os_group_id = ?1`, id)
 		if err != nil {
 			return err
 		}
-		cid, err := computationID(ctx, tx, computationKey{ps.Int64, rs.Int64, only, group, mods})
-		if err != nil {
+		var hosts []int64
+		for rows.Next() {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			hosts = append(hosts, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hosts SET computation_id = ? WHERE id = ?`, cid, hostID)
+		if _, err := tx.ExecContext(ctx, `UPDATE os_variants SET os_group_id = NULL WHERE os_group_id = ?`, id); err != nil {
+			return err
+		}
+		for _, h := range hosts {
+			if err := rekeyHost(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		// Cascades to os_group_repos and the group's computations, which no host uses now.
+		_, err = tx.ExecContext(ctx, `DELETE FROM os_groups WHERE id = ?`, id)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set host %d repos only: %w", hostID, err)
+		return fmt.Errorf("delete os group %d: %w", id, err)
 	}
 	return nil
 }

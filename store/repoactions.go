@@ -94,3 +94,51 @@ func (db *DB) MoveMirror(ctx context.Context, mirrorID, toRepoID int64) error {
 	}
 	return nil
 }
+
+// DeleteRepo forgets a repository with its mirrors and what they offered: hosts that have it
+// lose it until their next report names it again (as a new repository), OS groups lose it, and
+// the computations that could see it are marked dirty. ErrNotFound if unknown.
+func (db *DB) DeleteRepo(ctx context.Context, id int64) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := markRepoDirty(ctx, tx, id); err != nil {
+			return err
+		}
+		// A repo set is found by the digest of its members: the sets losing this member must
+		// never be found again by the old digest (nor by a new repo that gets this id), so
+		// their hosts keep them until they report and get the set they really have.
+		if _, err := tx.ExecContext(ctx, `UPDATE repo_sets SET digest = randomblob(32)
+			WHERE id IN (SELECT set_id FROM repo_set_members WHERE repo_id = ?)`, id); err != nil {
+			return err
+		}
+		// Cascades to mirrors (and their packages, errata and modules), set members and OS
+		// group links; computed updates keep their rows with no repository.
+		return expectRow(tx.ExecContext(ctx, `DELETE FROM repos WHERE id = ?`, id))
+	})
+	if err != nil {
+		return fmt.Errorf("delete repo %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteMirror forgets a mirror and what it offered; its repository stays (without it), and
+// the computations that could see the repository are marked dirty. A host that reports the
+// mirror's URL again brings it back. ErrNotFound if unknown.
+func (db *DB) DeleteMirror(ctx context.Context, id int64) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var repo int64
+		if err := tx.QueryRowContext(ctx, `SELECT repo_id FROM mirrors WHERE id = ?`, id).Scan(&repo); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if err := markRepoDirty(ctx, tx, repo); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM mirrors WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete mirror %d: %w", id, err)
+	}
+	return nil
+}

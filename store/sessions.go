@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // tokenHash is what the sessions table keys on: the SHA-256 of the cookie value, so a copy of
@@ -21,6 +24,12 @@ func tokenHash(token string) []byte {
 // CreateSession starts a session for userID that lasts ttl and returns its token (32 random
 // bytes, base64url) for the cookie. Only the token's hash is stored.
 func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error) {
+	return db.CreateSessionFrom(ctx, userID, ttl, "", "")
+}
+
+// CreateSessionFrom is CreateSession recording where the login came from, for the account
+// page's list of sessions.
+func (db *DB) CreateSessionFrom(ctx context.Context, userID int64, ttl time.Duration, addr, userAgent string) (string, error) {
 	if ttl <= 0 {
 		return "", fmt.Errorf("create session: ttl must be positive, got %s", ttl)
 	}
@@ -31,14 +40,109 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := db.Now()
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created, expires)
-			VALUES (?, ?, ?, ?)`, tokenHash(token), userID, now, now.Add(ttl))
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created, expires, last_seen, remote_addr, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, tokenHash(token), userID, now, now.Add(ttl), now, clip(addr, 64), clip(CleanText(userAgent), 300))
 		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("create session for user %d: %w", userID, err)
 	}
 	return token, nil
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// SessionID is the public name of the session with this token: enough of its hash to tell a
+// user's sessions apart in a page or a form, never enough to use the session.
+func SessionID(token string) string { return hex.EncodeToString(tokenHash(token)[:8]) }
+
+// SessionInfo is one unexpired session of a user, as the account page lists it.
+type SessionInfo struct {
+	ID        string // SessionID of its token
+	Created   time.Time
+	LastSeen  time.Time // zero if never recorded
+	Expires   time.Time
+	Addr      string
+	UserAgent string
+}
+
+// Sessions lists the unexpired sessions of a user, the most recently used first.
+func (db *DB) Sessions(ctx context.Context, userID int64) ([]SessionInfo, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT hex(substr(token_hash, 1, 8)), created, last_seen, expires, remote_addr, user_agent
+		FROM sessions WHERE user_id = ? AND expires > ? ORDER BY coalesce(last_seen, created) DESC, created DESC`, userID, db.Now())
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []SessionInfo
+	for rows.Next() {
+		var si SessionInfo
+		var seen sql.NullTime
+		if err := rows.Scan(&si.ID, &si.Created, &seen, &si.Expires, &si.Addr, &si.UserAgent); err != nil {
+			return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+		}
+		si.ID, si.LastSeen = strings.ToLower(si.ID), seen.Time
+		out = append(out, si)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// TouchSession records that the session with this token was used now.
+func (db *DB) TouchSession(ctx context.Context, token string) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, db.Now(), tokenHash(token))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// EndSession ends the session id (a SessionID) of user userID; ErrNotFound if the user has no
+// such session.
+func (db *DB) EndSession(ctx context.Context, userID int64, id string) error {
+	raw, err := hex.DecodeString(id)
+	if err != nil || len(raw) != 8 {
+		return fmt.Errorf("end session: %w", ErrNotFound)
+	}
+	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		return expectRow(tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND substr(token_hash, 1, 8) = ?`, userID, raw))
+	})
+	if err != nil {
+		return fmt.Errorf("end session of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// EndOtherSessions ends every session of user userID except the one with token keep, and
+// returns how many it ended.
+func (db *DB) EndOtherSessions(ctx context.Context, userID int64, keep string) (int, error) {
+	var n int64
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash != ?`, userID, tokenHash(keep))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("end other sessions of user %d: %w", userID, err)
+	}
+	return int(n), nil
 }
 
 // SessionUser returns the user owning an unexpired session; ErrNotFound otherwise.

@@ -26,6 +26,8 @@ func checkNewPassword(pw string) error {
 // accountData is the account page.
 type accountData struct {
 	Sessions int // unexpired sessions of the user, this one included
+	List     []store.SessionInfo
+	Current  string // SessionID of the session viewing the page
 }
 
 func (s *server) account(w http.ResponseWriter, r *http.Request) {
@@ -40,10 +42,18 @@ func (s *server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.serverError(w, r, err)
 		return
 	}
+	d := accountData{Sessions: n}
+	if d.List, err = s.db.Sessions(r.Context(), p.User.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		d.Current = store.SessionID(c.Value)
+	}
 	if notice != "" {
 		p.Flash, p.Error = notice, isErr
 	}
-	s.render(w, r, status, accountView(p, accountData{Sessions: n}))
+	s.render(w, r, status, accountView(p, d))
 }
 
 // throttledError is a password check refused because of earlier failures.
@@ -241,4 +251,38 @@ func (s *server) renderAdminNotice(w http.ResponseWriter, r *http.Request, notic
 	p := s.page(r, "Administration", "admin")
 	p.Flash, p.Error = notice, false
 	s.render(w, r, http.StatusOK, adminView(p, d))
+}
+
+// accountSessionEnd ends one of the user's own sessions (this one too, which logs out).
+func (s *server) accountSessionEnd(w http.ResponseWriter, r *http.Request) {
+	u, _ := userFrom(r.Context())
+	id := r.PathValue("id")
+	if err := s.db.EndSession(r.Context(), u.ID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "session.end", "session "+id)
+	if c, err := r.Cookie(sessionCookie); err == nil && store.SessionID(c.Value) == id {
+		http.SetCookie(w, s.cookie(r, "", -1))
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account?msg=session-ended", http.StatusSeeOther)
+}
+
+// accountSessionsEndOthers ends every session of the user but this one.
+func (s *server) accountSessionsEndOthers(w http.ResponseWriter, r *http.Request) {
+	u, _ := userFrom(r.Context())
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		s.fail(w, r, badRequest("This request has no session to keep."))
+		return
+	}
+	n, err := s.db.EndOtherSessions(r.Context(), u.ID, c.Value)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "session.end-others", fmt.Sprintf("%d other sessions ended", n))
+	http.Redirect(w, r, "/account?msg=sessions-ended", http.StatusSeeOther)
 }

@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"patchward/store"
 	"patchward/ui/output"
@@ -41,7 +43,19 @@ func (s *server) loadAdmin(r *http.Request) (adminData, error) {
 }
 
 func (s *server) admin(w http.ResponseWriter, r *http.Request) {
-	s.renderAdmin(w, r, "", "")
+	var label, secret string
+	if id := r.URL.Query().Get("show"); id != "" {
+		u, _ := userFrom(r.Context())
+		label, secret, _ = s.secrets.take(id, u.ID)
+	}
+	s.renderAdmin(w, r, label, secret)
+}
+
+// showSecret redirects to the admin page that shows a new secret once (Post/Redirect/Get).
+func (s *server) showSecret(w http.ResponseWriter, r *http.Request, label, secret string) {
+	u, _ := userFrom(r.Context())
+	id := s.secrets.put(u.ID, label, secret)
+	http.Redirect(w, r, "/admin?show="+id, http.StatusSeeOther)
 }
 
 func (s *server) renderAdmin(w http.ResponseWriter, r *http.Request, label, secret string) {
@@ -162,7 +176,7 @@ func (s *server) apiKeyCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderAdmin(w, r, "API key "+k.Name, secret)
+	s.showSecret(w, r, "API key "+k.Name, secret)
 }
 
 func (s *server) revokeAPIKey(r *http.Request, id int64) error {
@@ -212,7 +226,7 @@ func (s *server) enrollCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderAdmin(w, r, "Enrollment token "+t.Name, secret)
+	s.showSecret(w, r, "Enrollment token "+t.Name, secret)
 }
 
 func (s *server) revokeEnroll(r *http.Request, id int64) error {
@@ -238,12 +252,46 @@ func (s *server) enrollRevoke(w http.ResponseWriter, r *http.Request) {
 // auditLimit is how many audit entries the page shows (and the CSV exports).
 const auditLimit = 500
 
+// auditFilter reads the audit log's filters from a query (the page, its CSV and the API share
+// them): user, action (a dot at the end matches a prefix: "hosts."), since and until as
+// YYYY-MM-DD dates (until includes its whole day) or RFC 3339 times.
+func auditFilter(q url.Values, limit int) (store.AuditFilter, error) {
+	f := store.AuditFilter{Actor: strings.TrimSpace(q.Get("user")), Action: strings.TrimSpace(q.Get("action")), Limit: limit}
+	for _, d := range []struct {
+		key   string
+		dst   *time.Time
+		until bool
+	}{{"since", &f.Since, false}, {"until", &f.Until, true}} {
+		v := strings.TrimSpace(q.Get(d.key))
+		if v == "" {
+			continue
+		}
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			if d.until {
+				t = t.AddDate(0, 0, 1)
+			}
+			*d.dst = t
+		} else if t, err := time.Parse(time.RFC3339, v); err == nil {
+			*d.dst = t
+		} else {
+			return f, badRequest("Give " + d.key + " as a date (2026-11-21) or a time (2026-11-21T12:00:00Z).")
+		}
+	}
+	return f, nil
+}
+
 func (s *server) auditPage(w http.ResponseWriter, r *http.Request) {
 	limit := auditLimit
 	if wantCSV(r) {
 		limit = 1 << 30
 	}
-	entries, err := s.db.AuditLog(r.Context(), limit)
+	q := r.URL.Query()
+	f, err := auditFilter(q, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.db.AuditEntries(r.Context(), f)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -252,9 +300,20 @@ func (s *server) auditPage(w http.ResponseWriter, r *http.Request) {
 		writeCSV(s, w, "audit", output.Rows(entries, output.AuditEntryOf))
 		return
 	}
-	l := listPage{Heading: "Audit log", Sub: "Every change made through the UI or the API, newest first.", TestID: "audit-table",
+	csvQ := url.Values{}
+	for _, k := range []string{"user", "action", "since", "until"} {
+		if v := q.Get(k); v != "" {
+			csvQ.Set(k, v)
+		}
+	}
+	csvQ.Set("format", "csv")
+	l := listPage{Heading: "Audit log", Sub: "Every change made through the UI or the API, and every failed login, newest first.", TestID: "audit-table",
 		RowID: "audit-row", Columns: []column{{Label: "When"}, {Label: "Who"}, {Label: "Action"}, {Label: "Detail", Class: "hide-sm"}},
-		Empty: "Nothing recorded yet.", CSV: "/admin/audit?format=csv", Crumbs: [][2]string{{"Administration", "/admin"}, {"Audit log", ""}}}
+		Empty: "Nothing recorded yet.", CSV: "/admin/audit?" + csvQ.Encode(), Crumbs: [][2]string{{"Administration", "/admin"}, {"Audit log", ""}},
+		Filters: auditFilters(q)}
+	if f.Actor != "" || f.Action != "" || !f.Since.IsZero() || !f.Until.IsZero() {
+		l.Empty = "No entry matches these filters."
+	}
 	for _, e := range entries {
 		l.Rows = append(l.Rows, []cell{timeCell(e.At), txt(e.Actor), mono(e.Action), txt(e.Detail)})
 	}

@@ -89,7 +89,7 @@ func adminView(p page, d adminData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.Secret != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<article class=\"secret\" data-testid=\"new-secret\"><header><strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<article class=\"secret\" id=\"new-secret\" data-testid=\"new-secret\"><header><strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -244,7 +244,7 @@ func adminView(p page, d adminData) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = buttonForm(button{Action: "/admin/users/" + id64(u.ID) + "/delete", Label: "Delete", Danger: true, TestID: "user-delete"}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = confirmForm(userDeleteConfirm(u)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -470,7 +470,7 @@ func keysTable(p page, keys []store.APIKey) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if k.Active() {
-					templ_7745c5c3_Err = buttonForm(button{Action: "/admin/api-keys/" + id64(k.ID) + "/revoke", Label: "Revoke", Danger: true, TestID: "key-revoke"}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = confirmForm(keyRevokeConfirm(k)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -578,7 +578,7 @@ func tokensTable(p page, tokens []store.EnrollToken) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if t.Revoked.IsZero() {
-					templ_7745c5c3_Err = buttonForm(button{Action: "/admin/enroll-tokens/" + id64(t.ID) + "/revoke", Label: "Revoke", Danger: true, TestID: "token-revoke"}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = confirmForm(tokenRevokeConfirm(t)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -117,8 +117,11 @@ func (s *server) apiHostDelete(w http.ResponseWriter, r *http.Request) {
 // hostsBulkRequest is the body of POST /api/v1/hosts/bulk.
 type hostsBulkRequest struct {
 	Action string   `json:"action" openapi:"required,enum=find-updates|tag|untag|delete"`
-	Hosts  []string `json:"hosts" openapi:"required"`
-	Tag    string   `json:"tag"` // for tag and untag
+	Hosts  []string `json:"hosts"` // the hosts to act on, or:
+	// Filter is a host list query as GET /api/v1/hosts takes it (e.g. "tag=web,-old&os=Debian 12"):
+	// the action applies to every host it matches, on every page, instead of hosts ("" is every host).
+	Filter *string `json:"filter"`
+	Tag    string  `json:"tag"` // for tag and untag
 }
 
 func (s *server) apiHostsBulk(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +130,19 @@ func (s *server) apiHostsBulk(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	res, err := s.bulkHosts(r, in.Hosts, in.Action, in.Tag)
+	names := in.Hosts
+	if in.Filter != nil {
+		if len(in.Hosts) > 0 {
+			s.apiFail(w, r, badRequest(`Give "hosts" or "filter", not both.`))
+			return
+		}
+		var err error
+		if names, err = s.matchingNames(r, *in.Filter); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	res, err := s.bulkHosts(r, names, in.Action, in.Tag)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

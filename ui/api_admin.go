@@ -407,7 +407,12 @@ func (s *server) apiEnrollRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	es, err := s.db.AuditLog(r.Context(), auditLimit)
+	f, err := auditFilter(r.URL.Query(), auditLimit)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	es, err := s.db.AuditEntries(r.Context(), f)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

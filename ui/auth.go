@@ -184,6 +184,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		s.throttle.fail(account)
 		s.log.Warn("login failed", "user", name, "remote", addr)
+		s.auditFailedLogin(r, name, addr)
 		d.Error = "Wrong user name or password."
 		s.render(w, r, http.StatusUnauthorized, loginView(s.page(r, "Log in", ""), d))
 		return
@@ -195,7 +196,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.throttle.refund(ip)
 	s.throttle.succeed(pair, account)
-	token, err := s.db.CreateSession(r.Context(), u.ID, s.opts.SessionTTL)
+	token, err := s.db.CreateSessionFrom(r.Context(), u.ID, s.opts.SessionTTL, addr, r.UserAgent())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -205,6 +206,21 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, s.cookie(r, token, int(s.opts.SessionTTL.Seconds())))
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// auditFailedLogin records a wrong name or password: the name tried and the address, never
+// the password. The name is whatever was typed, so it is cleaned and cut short.
+func (s *server) auditFailedLogin(r *http.Request, name, addr string) {
+	actor := store.CleanText(name)
+	if len(actor) > 64 {
+		actor = strings.ToValidUTF8(actor[:64], "")
+	}
+	if actor == "" {
+		actor = "(no name)"
+	}
+	if err := s.db.Audit(r.Context(), actor, "login.failed", "from "+addr); err != nil {
+		s.log.Error("audit failed login", "err", err)
+	}
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {

@@ -47,8 +47,10 @@ func TestLoginFlow(t *testing.T) {
 		t.Errorf("user menu: got %q, want %q", got, adminName)
 	}
 	log, err := env.db.AuditLog(t.Context(), 10)
-	if err != nil || len(log) != 1 || log[0].Action != "login" || log[0].Actor != adminName {
-		t.Errorf("audit after login: got %+v, %v, want one login entry", log, err)
+	// The failed attempt is recorded too (issue 17), without the password that was tried.
+	if err != nil || len(log) != 2 || log[0].Action != "login" || log[0].Actor != adminName ||
+		log[1].Action != "login.failed" || log[1].Actor != adminName || log[1].Detail != "from 192.0.2.1" {
+		t.Errorf("audit after login: got %+v, %v, want the failed attempt and one login entry", log, err)
 	}
 
 	// A logged-in visit to /login goes straight on.

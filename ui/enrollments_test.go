@@ -118,7 +118,7 @@ func TestAllowExistingTokenFromAdminForm(t *testing.T) {
 	env := newTestEnv(t)
 	admin := env.session(t, adminName)
 	rec := env.do(t, http.MethodPost, "/admin/enroll-tokens", url.Values{"name": {"rebuild"}, "allow_existing": {"on"}}, admin, nil)
-	if rec.Code != http.StatusOK {
+	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("create: got %d", rec.Code)
 	}
 	toks, err := env.db.EnrollTokens(t.Context())

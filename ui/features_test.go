@@ -273,20 +273,32 @@ func TestAdminSecretsShownOnce(t *testing.T) {
 	env := newTestEnv(t)
 	admin := env.session(t, adminName)
 	rec := env.do(t, http.MethodPost, "/admin/api-keys", url.Values{"name": {"ci"}, "kind": {"api"}, "role": {"operator"}}, admin, nil)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("create key: got %d", rec.Code)
+	shown := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(shown, "/admin?show=") {
+		t.Fatalf("create key: got %d to %q, want a redirect to the page that shows it", rec.Code, shown)
 	}
-	secret := text(parseHTML(t, rec).Find(`[data-testid="secret-value"]`))
+	secret := text(env.page(t, shown, admin).Find(`[data-testid="secret-value"]`))
 	if _, err := env.db.VerifyAPIKey(t.Context(), "api", secret); err != nil {
 		t.Fatalf("the shown secret does not verify: %v", err)
 	}
-	page := env.do(t, http.MethodGet, "/admin", nil, admin, nil).Body.String()
-	if strings.Contains(page, secret) {
-		t.Error("the admin page shows the secret again")
+	if strings.Contains(shown, secret) {
+		t.Errorf("the redirect %q carries the secret", shown)
+	}
+	for _, target := range []string{"/admin", shown} {
+		if page := env.do(t, http.MethodGet, target, nil, admin, nil).Body.String(); strings.Contains(page, secret) {
+			t.Errorf("GET %s (a reload) shows the secret again", target)
+		}
+	}
+	if keys, _ := env.db.APIKeys(t.Context()); len(keys) != 1 {
+		t.Errorf("after one create and reloads: got %d keys, want 1", len(keys))
 	}
 	rec = env.do(t, http.MethodPost, "/admin/enroll-tokens", url.Values{"name": {"lab"}}, admin, nil)
-	if rec.Code != http.StatusOK || text(parseHTML(t, rec).Find(`[data-testid="secret-value"]`)) == "" {
-		t.Errorf("create enrollment token: got %d, want the token shown", rec.Code)
+	shown = rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create enrollment token: got %d, want 303", rec.Code)
+	}
+	if text(env.page(t, shown, admin).Find(`[data-testid="secret-value"]`)) == "" {
+		t.Error("create enrollment token: want the token shown after the redirect")
 	}
 	if rec := env.do(t, http.MethodPost, "/admin/users", url.Values{"name": {"nia"}, "password": {"short"}, "role": {"viewer"}}, admin, nil); rec.Code != http.StatusBadRequest {
 		t.Errorf("short password: got %d, want 400", rec.Code)

@@ -49,8 +49,8 @@ func (s *server) bulkHosts(r *http.Request, names []string, action, tag string) 
 		}
 	case "tag", "untag":
 		tag = strings.TrimSpace(tag)
-		if tag == "" || len(tag) > 64 || strings.ContainsAny(tag, ",\x1f") {
-			return res, badRequest("Give a tag of 1 to 64 characters without commas.")
+		if !store.ValidTag(tag) {
+			return res, badRequest(badTagMessage)
 		}
 		if err := s.db.TagHosts(ctx, ids, tag, action == "tag"); err != nil {
 			return res, err
@@ -69,6 +69,9 @@ func (s *server) bulkHosts(r *http.Request, names []string, action, tag string) 
 	return res, nil
 }
 
+// badTagMessage answers a tag store.ValidTag refuses.
+const badTagMessage = "Give a tag of 1 to 64 characters without commas, not starting with - or !."
+
 // auditNames keeps an audit detail readable when many hosts were selected.
 func auditNames(names []string) string {
 	if len(names) > 20 {
@@ -82,16 +85,83 @@ func (s *server) hostsBulk(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.bulkHosts(r, r.PostForm["host"], r.PostForm.Get("action"), r.PostForm.Get("tag"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	back := safeNext(r.PostForm.Get("back"))
 	if !strings.HasPrefix(back, "/hosts") {
 		back = "/hosts"
 	}
+	names, err := s.bulkNames(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	action := r.PostForm.Get("action")
+	if action == "delete-review" {
+		s.bulkDeleteReview(w, r, names, back)
+		return
+	}
+	res, err := s.bulkHosts(r, names, action, r.PostForm.Get("tag"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	http.Redirect(w, r, withMsg(back, "bulk-"+res.Action), http.StatusSeeOther)
+}
+
+// bulkNames are the hosts a bulk form acts on: the ticked rows, or with all=1 every host that
+// matches the list filter the form was shown with (its query in the filter field), on every page.
+func (s *server) bulkNames(r *http.Request) ([]string, error) {
+	if r.PostForm.Get("all") != "1" {
+		return r.PostForm["host"], nil
+	}
+	return s.matchingNames(r, r.PostForm.Get("filter"))
+}
+
+// matchingNames are the names of every host the host list query matches ("" matches all).
+func (s *server) matchingNames(r *http.Request, query string) ([]string, error) {
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, badRequest("The host filter is not a valid query.")
+	}
+	f, _ := s.hostFilter(q)
+	f.Limit, f.Offset = 0, 0
+	snap, err := s.hostSnapshot(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	hosts, _ := snap.Hosts(f)
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Hostname
+	}
+	return names, nil
+}
+
+// bulkReviewShown is how many names the delete review lists; all of them are deleted.
+const bulkReviewShown = 200
+
+// bulkDeleteData is the page that asks before a bulk delete, naming the hosts that go.
+type bulkDeleteData struct {
+	Names []string // every host that goes (posted back as the confirmation's hosts)
+	Back  string
+}
+
+// bulkDeleteReview asks before deleting: the list's delete action lands here, and only the
+// form on this page (action=delete with the same hosts) deletes.
+func (s *server) bulkDeleteReview(w http.ResponseWriter, r *http.Request, names []string, back string) {
+	if len(names) > 10000 {
+		s.fail(w, r, badRequest("Select at most 10,000 hosts at once."))
+		return
+	}
+	ids, err := s.db.HostIDs(r.Context(), names)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(ids) == 0 {
+		s.fail(w, r, badRequest("Select at least one host."))
+		return
+	}
+	s.render(w, r, http.StatusOK, bulkDeleteView(s.page(r, "Delete hosts", "hosts"), bulkDeleteData{Names: names, Back: back}))
 }
 
 // withMsg adds the flash key msg to a local URL.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"patchward/store"
@@ -57,14 +58,37 @@ func yesNo(v string) *bool {
 	return nil
 }
 
+// tagFilter reads the tag filter: tag=a&tag=b or tag=a,b means both a and b; a tag written
+// -old or !old means without old. Tags match reported and operator tags alike.
+func tagFilter(values []string) (with, without []string) {
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			switch {
+			case strings.HasPrefix(t, "-") || strings.HasPrefix(t, "!"):
+				if t = strings.TrimSpace(t[1:]); t != "" {
+					without = append(without, t)
+				}
+			case t != "":
+				with = append(with, t)
+			}
+		}
+	}
+	return with, without
+}
+
+// tagQuery is the tag filter of q as one comma-separated field value.
+func tagQuery(q url.Values) string { return strings.Join(q["tag"], ", ") }
+
 // hostFilter reads the host list's filters from a query (the page, CSV and API share them).
 func (s *server) hostFilter(q url.Values) (store.HostFilter, int) {
 	f := store.HostFilter{
-		Search: q.Get("q"), OS: q.Get("os"), Tag: q.Get("tag"), Arch: q.Get("arch"), Domain: q.Get("domain"),
+		Search: q.Get("q"), OS: q.Get("os"), Arch: q.Get("arch"), Domain: q.Get("domain"),
 		Reboot: yesNo(q.Get("reboot")), HasSecurity: yesNo(q.Get("security")), Stale: yesNo(q.Get("stale")),
 		StaleBefore: s.db.Now().Add(-staleAfter(s.opts.StaleDays)),
 		Sort:        q.Get("sort"), Desc: q.Get("dir") == "desc", Limit: hostsPerPage,
 	}
+	f.Tags, f.NotTags = tagFilter(q["tag"])
 	if f.Sort == "" {
 		f.Sort = "name"
 	}
@@ -120,6 +144,20 @@ func (s *server) hostsCSV(w http.ResponseWriter, r *http.Request, f store.HostFi
 	}
 	hosts, _ := snap.Hosts(f)
 	writeCSV(s, w, "hosts", output.Rows(hosts, output.HostOf))
+}
+
+// filterQuery is the list's filter as a query, without paging, sorting or a message: what the
+// bulk form's "all matching" acts on.
+func (d hostsData) filterQuery() string {
+	q := url.Values{}
+	for k, v := range d.Query {
+		switch k {
+		case "page", "sort", "dir", "msg", "format":
+		default:
+			q[k] = v
+		}
+	}
+	return q.Encode()
 }
 
 // csvURL is the current list as CSV.

@@ -31,6 +31,17 @@ type button struct {
 	TestID string
 }
 
+// confirm is a destructive action behind a <details> step: the first click only opens it and
+// shows What (what goes, by name); the second, on a button that names it too, posts the form.
+type confirm struct {
+	Action  string
+	Summary string // the closed step, e.g. "Delete…"
+	What    string // what goes and what follows, in a sentence
+	Button  string // the submit button, naming what goes
+	Fields  map[string]string
+	TestID  string // of the <details>; its form, text and button add -form, -what and -button
+}
+
 // column is a list header; Class is applied to the header and every cell of the column.
 type column struct {
 	Label string

@@ -49,7 +49,8 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/hosts": {Answer: typeOf[apiList[output.Host]](), Query: []apiParam{
 		searchParam("hostname, domain and OS; space-separated terms must all match"),
 		{Name: "os", Type: "string", Desc: "OS variant or OS group name"},
-		{Name: "tag", Type: "string"},
+		{Name: "tag", Type: "string", Desc: "tags the host must all have, comma-separated or repeated (reported or operator tags); " +
+			"-tag or !tag: the host must not have it. tag=web,-old is web hosts not tagged old"},
 		{Name: "arch", Type: "string"},
 		{Name: "domain", Type: "string"},
 		{Name: "reboot", Type: "string", Enum: yesNoEnum, Desc: "reboot required"},
@@ -67,7 +68,8 @@ var apiShapes = map[string]apiShape{
 		{Name: "local", Type: "string", Enum: yesNoEnum, Desc: "yes: has packages from no repository"},
 	}},
 	"POST /api/v1/hosts/bulk": {Answer: typeOf[bulkResult](), Body: typeOf[hostsBulkRequest](),
-		Note: "Hosts that do not exist are skipped; hosts in the answer counts those acted on."},
+		Note: "Give hosts (names), or filter (a host list query) to act on every host that matches. " +
+			"Hosts that do not exist are skipped; hosts in the answer counts those acted on."},
 	"GET /api/v1/hosts/{name}":          {Answer: typeOf[hostAnswer]()},
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
 	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},
@@ -87,6 +89,11 @@ var apiShapes = map[string]apiShape{
 		{Name: "host", Type: "string", Desc: "only this host's"},
 	}, Note: "Installed packages that no repository of their host offers in that version, with no newer version offered " +
 		"either: what apt list --installed marks [installed,local]. Counts are only as good as the repositories' metadata."},
+	"PATCH /api/v1/hosts/{name}": {Answer: typeOf[output.Host](), Body: typeOf[hostPatchRequest](),
+		Note: "host_repos_only true: the host's updates come from its own repositories only (the default); false: also from its OS group's. " +
+			"Update finding runs at once where the server can. Answers the host as it is now."},
+	"PUT /api/v1/hosts/{name}/tags": {Answer: typeOf[output.Host](), Body: typeOf[hostTagsRequest](),
+		Note: "Replaces the operator tags (reported tags stay; a host's next report changes only those). Answers the host as it is now."},
 	"GET /api/v1/packages": {Answer: typeOf[apiList[output.Package]](),
 		Query: []apiParam{searchParam("package names"), pageParam(packagesPerPage, "names"),
 			{Name: "updates", Type: "string", Enum: yesNoEnum, Desc: "yes: only names with an update pending on some host"},
@@ -98,6 +105,9 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/repos/{id}":          {Answer: typeOf[store.RepoSummary]()},
 	"PATCH /api/v1/repos/{id}":        {Answer: typeOf[store.RepoSummary](), Body: typeOf[repoPatchRequest](), Note: "Answers the repository as it is now."},
 	"POST /api/v1/repos/{id}/refresh": {Answer: typeOf[actionAnswer](), Errors: actionErrors},
+	"DELETE /api/v1/repos/{id}": {Answer: typeOf[doneAnswer](),
+		Note: "Its hosts and OS groups lose it, and update finding runs at once where the server can; GET /api/v1/repos/{id} gives hosts and mirrors (with package_count) first."},
+	"DELETE /api/v1/mirrors/{id}": {Answer: typeOf[doneAnswer](), Note: "Update finding runs at once where the server can."},
 	"PATCH /api/v1/mirrors/{id}": {Answer: typeOf[doneAnswer](), Body: typeOf[mirrorPatchRequest](),
 		Note: "404 also when repo_id names no repository."},
 	"GET /api/v1/os-variants":        {Answer: typeOf[apiList[output.OSVariant]]()},
@@ -106,6 +116,10 @@ var apiShapes = map[string]apiShape{
 	"POST /api/v1/os-groups": {Status: http.StatusCreated, Answer: typeOf[groupAnswer](), Body: typeOf[groupCreateRequest](),
 		Errors: map[int]string{http.StatusConflict: "The name is taken"}},
 	"PUT /api/v1/os-groups/{id}/repos": {Answer: typeOf[groupReposAnswer](), Body: typeOf[groupReposRequest]()},
+	"PATCH /api/v1/os-groups/{id}": {Answer: typeOf[groupAnswer](), Body: typeOf[groupRenameRequest](),
+		Errors: map[int]string{http.StatusConflict: "The name is taken"}},
+	"DELETE /api/v1/os-groups/{id}": {Answer: typeOf[doneAnswer](),
+		Note: "Its variants are left in no group and its repositories detached; hosts that used the group's repositories are recomputed without them."},
 	"GET /api/v1/errata": {Answer: typeOf[apiList[output.Erratum]](), Query: []apiParam{
 		searchParam("advisory names and titles"),
 		{Name: "type", Type: "string", Enum: []string{"security", "bugfix", "enhancement", "newpackage"}},
@@ -151,7 +165,13 @@ var apiShapes = map[string]apiShape{
 	"POST /api/v1/enrollments/{name}/approve": {Answer: typeOf[enrollmentDecided](),
 		Note: "The host's agent enrolls on its next attempt; from then on the name's keyless reports are refused (404 when none waits)."},
 	"DELETE /api/v1/enrollments/{name}": {Answer: typeOf[enrollmentDecided](), Note: "404 when none waits."},
-	"GET /api/v1/audit":                 {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 entries."},
+	"GET /api/v1/audit": {Answer: typeOf[apiList[output.AuditEntry]](), Note: "The newest 500 matching entries.",
+		Query: []apiParam{
+			{Name: "user", Type: "string", Desc: "who (case-insensitive); a failed login is recorded under the name that was tried"},
+			{Name: "action", Type: "string", Desc: "what, e.g. login.failed; ending in a dot it is a prefix (hosts. is every hosts action)"},
+			{Name: "since", Type: "string", Desc: "from this date (YYYY-MM-DD) or RFC 3339 time on"},
+			{Name: "until", Type: "string", Desc: "up to this date (YYYY-MM-DD, the whole day included) or before this RFC 3339 time"},
+		}, Errors: map[int]string{http.StatusBadRequest: "since or until is not a date or time"}},
 	"POST /api/v1/account/password": {Answer: typeOf[accountPasswordAnswer](), Body: typeOf[accountPasswordRequest](),
 		Errors: map[int]string{
 			http.StatusForbidden:       "The request used an API key (a key is not a person and has no password), or the current password is wrong",

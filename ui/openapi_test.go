@@ -455,6 +455,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/repos", "/api/v1/repos?q=security")
 	debRepo := idOf(t, firstItem(t, repos, "deb repo", func(m map[string]any) bool { return m["name"] == "Debian bookworm main" }))
 	rockyRepo := firstItem(t, repos, "rocky repo", func(m map[string]any) bool { return m["type"] == "rpm" })
+	secRepo := idOf(t, firstItem(t, repos, "security repo", func(m map[string]any) bool { return m["name"] == "Debian bookworm-security main" }))
 	mirrors, _ := dig(rockyRepo, "mirrors").([]any)
 	if len(mirrors) == 0 {
 		t.Fatalf("the Rocky repo has no mirror: %v", rockyRepo)
@@ -506,6 +507,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	post("/api/v1/enrollments/{name}/approve", "/api/v1/enrollments/web2.example.org/approve", "", 200)
 	a.get("/api/v1/enrollments", "/api/v1/enrollments")
 	group := idOf(t, post("/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 201))
+	spare := idOf(t, post("/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Spare group"}`, 201))
 	user := idOf(t, post("/api/v1/users", "/api/v1/users", `{"name":"ursula","password":"a long enough password","role":"viewer"}`, 201))
 	a.get("/api/v1/api-keys", "/api/v1/api-keys")
 	a.get("/api/v1/enroll-tokens", "/api/v1/enroll-tokens")
@@ -519,11 +521,16 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	patch("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror, `{"enabled":false}`)
 	patch("/api/v1/os-variants/{id}", "/api/v1/os-variants/"+variant, `{"group_id":`+group+`}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"role":"operator"}`)
+	patch("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org", `{"host_repos_only":false}`)
+	patch("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare, `{"name":"Spare group, renamed"}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"password":"another long enough password"}`)
 	a.call(apiCall{http.MethodPut, "/api/v1/os-groups/{id}/repos", "/api/v1/os-groups/" + group + "/repos", `{"repo_ids":[` + debRepo + `]}`, 200})
 	a.get("/api/v1/os-groups", "/api/v1/os-groups")
 	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web2.example.org","nope.example.org"],"tag":"blue"}`, 200)
 	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"find-updates","hosts":["web2.example.org"]}`, 200)
+	post("/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","filter":"tag=web,-blue","tag":"green"}`, 200)
+	a.call(apiCall{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/web1.example.org/tags", `{"tags":["rack-4","pinned"]}`, 200})
+	a.get("/api/v1/hosts", "/api/v1/hosts?tag=web,-old&tag=!nope")
 	post("/api/v1/repos/{id}/refresh", "/api/v1/repos/"+debRepo+"/refresh", "", 200)
 	post("/api/v1/actions/find-updates", "/api/v1/actions/find-updates", "", 200)
 	post("/api/v1/actions/process-reports", "/api/v1/actions/process-reports", "", 200)
@@ -531,6 +538,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	patch("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror, `{"repo_id":`+debRepo+`}`) // folds the Rocky repo
 	a.get("/api/v1/repos", "/api/v1/repos")
 	a.get("/api/v1/audit", "/api/v1/audit")
+	a.get("/api/v1/audit", "/api/v1/audit?user="+adminName+"&action=hosts.&since=2026-01-01&until=2026-12-31T00:00:00Z")
 
 	// Deletions.
 	del := func(pattern, target string) {
@@ -541,6 +549,9 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	del("/api/v1/enrollments/{name}", "/api/v1/enrollments/db1.example.net")
 	del("/api/v1/enroll-tokens/{id}", "/api/v1/enroll-tokens/"+token)
 	del("/api/v1/users/{id}", "/api/v1/users/"+user)
+	del("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare)
+	del("/api/v1/mirrors/{id}", "/api/v1/mirrors/"+rockyMirror)
+	del("/api/v1/repos/{id}", "/api/v1/repos/"+secRepo)
 	del("/api/v1/reports/{id}", "/api/v1/reports/"+rejected)
 	del("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org")
 	del("/api/v1/host-tokens/{name}", "/api/v1/host-tokens/web1.example.org")
@@ -557,11 +568,20 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		{http.MethodGet, "/api/v1/repos/{id}", "/api/v1/repos/x", "", 404},
 		{http.MethodGet, "/api/v1/reports", "/api/v1/reports?status=bogus", "", 400},
 		{http.MethodGet, "/api/v1/reports", "/api/v1/reports?before=x", "", 400},
+		{http.MethodGet, "/api/v1/audit", "/api/v1/audit?since=yesterday", "", 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"nope":1}`, 400},
 		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"tag":"a,b"}`, 400},
+		{http.MethodPost, "/api/v1/hosts/bulk", "/api/v1/hosts/bulk", `{"action":"tag","hosts":["web1.example.org"],"filter":"","tag":"x"}`, 400},
 		{http.MethodPatch, "/api/v1/repos/{id}", "/api/v1/repos/999999", `{"enabled":true}`, 404},
+		{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/web1.example.org/tags", `{"tags":["-old"]}`, 400},
+		{http.MethodPut, "/api/v1/hosts/{name}/tags", "/api/v1/hosts/nope.example.org/tags", `{"tags":[]}`, 404},
 		{http.MethodPatch, "/api/v1/mirrors/{id}", "/api/v1/mirrors/" + rockyMirror, `{"repo_id":999999}`, 404},
 		{http.MethodPost, "/api/v1/os-groups", "/api/v1/os-groups", `{"name":"Patchward test group"}`, 409},
+		{http.MethodPatch, "/api/v1/os-groups/{id}", "/api/v1/os-groups/" + group, `{"name":"Debian 12"}`, 409},
+		{http.MethodDelete, "/api/v1/os-groups/{id}", "/api/v1/os-groups/999999", "", 404},
+		{http.MethodDelete, "/api/v1/repos/{id}", "/api/v1/repos/999999", "", 404},
+		{http.MethodDelete, "/api/v1/mirrors/{id}", "/api/v1/mirrors/999999", "", 404},
+		{http.MethodPatch, "/api/v1/hosts/{name}", "/api/v1/hosts/nope.example.org", `{"host_repos_only":true}`, 404},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"Alice","password":"a long enough password","role":"viewer"}`, 409},
 		{http.MethodPost, "/api/v1/users", "/api/v1/users", `{"name":"short","password":"short","role":"viewer"}`, 400},
 		{http.MethodPatch, "/api/v1/users/{id}", "/api/v1/users/" + admin, `{"role":"viewer"}`, 409},

@@ -266,7 +266,7 @@ func reportView(p page, rp store.Report, hr *store.HostReport) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = buttonForm(button{Action: "/reports/" + id64(rp.ID) + "/delete", Label: "Delete", Danger: true, TestID: "report-delete"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = confirmForm(reportDeleteConfirm(rp)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -56,7 +56,12 @@ func (s *server) repos(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q, links))
+	waiting, err := s.db.WaitingHosts(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, reposView(s.page(r, "Repositories", "repos"), repos, q, links, s.countsNote(waiting)))
 }
 
 // repoMirrors yields the CSV rows of repos: one per mirror, one for a repo without mirrors.
@@ -139,6 +144,7 @@ func (s *server) toggleEnabled(w http.ResponseWriter, r *http.Request, kind stri
 		s.fail(w, r, err)
 		return
 	}
+	s.recomputeNow(r)
 	target := "/repos?msg=" + kind + map[bool]string{true: "-enabled", false: "-disabled"}[on]
 	if kind == "repo" {
 		target += "#repo-" + id64(id)
@@ -231,8 +237,9 @@ func (s *server) toggleSecurity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, "repo.security", fmt.Sprintf("repo %d (%s) security=%t", id, repo.Name, want))
+	note := s.recomputeNow(r)
 	if isHTMX(r) {
-		s.render(w, r, http.StatusOK, securityToggle(repo, true))
+		s.render(w, r, http.StatusOK, securityToggle(repo, true, note))
 		return
 	}
 	msg := "security-off"
@@ -286,4 +293,33 @@ func (s *server) runAction(r *http.Request, action, detail string, run func(cont
 		return failMsg
 	}
 	return okMsg
+}
+
+// recomputeNow runs update finding right after a change that alters update counts (a
+// repository's security flag, a repository or mirror switched on or off), so the counts the
+// next page shows are already the new ones. It says how that went, for the page: when update
+// finding is not available here or fails, the counts change at the next scheduled run.
+func (s *server) recomputeNow(r *http.Request) string {
+	if s.act.FindUpdates == nil {
+		return laterNote
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
+	defer cancel()
+	if err := s.act.FindUpdates(ctx); err != nil {
+		s.log.Error("update finding after a repository change failed", "path", r.URL.Path, "err", err)
+		return laterNote
+	}
+	return "Update counts recomputed."
+}
+
+// laterNote is said when counts were not recomputed at once.
+const laterNote = "Update counts change at the next scheduled update run (or with Find updates now on the dashboard)."
+
+// countsNote says whether the update counts are current, for the repositories page.
+func (s *server) countsNote(waiting int) string {
+	if waiting == 0 {
+		return "Update counts are current: every change to repositories is counted."
+	}
+	return plural(waiting, "host") + " wait for update finding after a change; their counts change at the next " +
+		"scheduled update run (or with Find updates now on the dashboard)."
 }

@@ -56,6 +56,7 @@ type server struct {
 	cache    *fleetCache
 	fleet    *store.FleetIndex // the fleet-wide answers (updates, packages, repositories), see fleetView
 	sessions sessionCache
+	secrets  *oneTimeSecrets // new keys and tokens between their POST and the page that shows them
 }
 
 // Handler returns the web UI: pages, login and the static files, behind session
@@ -81,7 +82,8 @@ func newServer(db *store.DB, opts Options, log *slog.Logger, act Actions) *serve
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &server{db: db, opts: opts, log: log, act: act, throttle: newThrottle(time.Now), cache: newFleetCache(db),
-		fleet: db.NewFleetIndex(), gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
+		fleet: db.NewFleetIndex(), secrets: newOneTimeSecrets(time.Now),
+		gate: newVerifyGate(runtime.NumCPU(), 4*runtime.NumCPU()), verify: db.Authenticate}
 }
 
 // csp allows only our own files: no inline script or style, no framing. img-src allows data:
@@ -172,8 +174,8 @@ var flashes = map[string]struct {
 	text string
 	err  bool
 }{
-	"security-on":        {"Repository marked as security. Affected hosts are recomputed at the next update run.", false},
-	"security-off":       {"Repository no longer marked as security. Affected hosts are recomputed at the next update run.", false},
+	"security-on":        {"Repository marked as security. The line below says whether the update counts are current.", false},
+	"security-off":       {"Repository no longer marked as security. The line below says whether the update counts are current.", false},
 	"refreshed":          {"Repository refreshed.", false},
 	"refresh-failed":     {"Refreshing the repository failed. The details are in the server log.", true},
 	"updates-found":      {"Update finding finished.", false},
@@ -182,15 +184,23 @@ var flashes = map[string]struct {
 	"reports-failed":     {"Processing reports failed. The details are in the server log.", true},
 	"action-unavailable": {"This action is not available on this server.", true},
 	"bulk-find-updates":  {"Update finding ran for the selected hosts (or they are marked for the next run).", false},
-	"bulk-tag":           {"Tag added to the selected hosts. A host's next report replaces its tags.", false},
-	"bulk-untag":         {"Tag removed from the selected hosts.", false},
+	"bulk-tag":           {"Tag added to the selected hosts. Tags set here stay when the hosts report.", false},
+	"bulk-untag":         {"Tag removed from the selected hosts. A tag a host reports itself comes back with its next report.", false},
+	"session-ended":      {"Session ended.", false},
+	"sessions-ended":     {"Your other sessions ended; this one stays.", false},
+	"host-settings":      {"Host settings saved; its update counts follow the new repositories.", false},
+	"host-tags":          {"Tags saved. Tags set here stay when the host reports.", false},
 	"bulk-delete":        {"Hosts deleted.", false},
-	"repo-enabled":       {"Repository enabled. Affected hosts are recomputed at the next update run.", false},
-	"repo-disabled":      {"Repository disabled. Affected hosts are recomputed at the next update run.", false},
+	"repo-enabled":       {"Repository enabled. The line below says whether the update counts are current.", false},
+	"repo-disabled":      {"Repository disabled. The line below says whether the update counts are current.", false},
+	"repo-deleted":       {"Repository deleted.", false},
+	"mirror-deleted":     {"Mirror deleted.", false},
 	"mirror-enabled":     {"Mirror enabled.", false},
 	"mirror-disabled":    {"Mirror disabled.", false},
 	"mirror-linked":      {"Mirror moved to the other repository.", false},
 	"group-created":      {"OS group created.", false},
+	"group-renamed":      {"OS group renamed.", false},
+	"group-deleted":      {"OS group deleted; its variants are in no group now.", false},
 	"group-repos":        {"Repositories of the OS group saved.", false},
 	"variant-group":      {"OS variant moved.", false},
 	"report-requeued":    {"Report queued for processing again.", false},

@@ -47,6 +47,16 @@ type Env struct {
 // It returns the command and the arguments after its name.
 func Find(table []Section, args []string) (Command, []string, error) {
 	name := args[0]
+	// Two words first: "hosts delete" is a command of its own although "hosts" is one too.
+	if len(args) > 1 {
+		for _, s := range table {
+			for _, c := range s.Commands {
+				if c.Name == name+" "+args[1] {
+					return c, args[2:], nil
+				}
+			}
+		}
+	}
 	var verbs []string
 	for _, s := range table {
 		for _, c := range s.Commands {

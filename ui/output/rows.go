@@ -18,7 +18,7 @@ type Host struct {
 	Kernel          string
 	Arch            string
 	IP              string
-	Tags            []string
+	Tags            []string // every tag: reported_tags and operator_tags together
 	Packages        int
 	SecurityUpdates int
 	BugfixUpdates   int
@@ -29,6 +29,9 @@ type Host struct {
 	RebootReason    string    `csv:"-"`
 	Computed        time.Time `csv:"-"`
 	Dirty           bool      `csv:"-"`
+	ReportedTags    []string  `csv:"-"` // the tags of the host's last report
+	OperatorTags    []string  `csv:"-"` // the tags an operator set; reports leave them alone
+	HostReposOnly   bool      `csv:"-"` // updates from the host's own repositories only, not also its OS group's
 }
 
 // HostOf is h as a row.
@@ -40,7 +43,17 @@ func HostOf(h store.HostSummary) Host {
 	return Host{Hostname: h.Hostname, Domain: h.Domain, OS: h.OS, OSGroup: h.OSGroup, Kernel: h.Kernel,
 		Arch: h.Arch, IP: h.IP, Tags: tags, Packages: h.Packages, SecurityUpdates: h.SecurityUpdates,
 		BugfixUpdates: h.BugfixUpdates, RebootRequired: h.RebootRequired, LastReport: h.LastReport, ID: h.ID,
-		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty}
+		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty,
+		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags),
+		HostReposOnly: h.HostReposOnly}
+}
+
+// orEmpty is s, or an empty list for nil, so JSON says [] rather than null.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // HostsOf is HostOf of each host.
