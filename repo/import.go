@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"patchward/repo/loose"
 	"patchward/store"
 )
 
@@ -21,6 +23,11 @@ import (
 //   - dir/mirror/HOST/PATH: apt-mirror's base_path
 //   - dir/PATH: the URL path without the host
 //   - dir/REPOID: reposync --download-metadata, by the client's repo id (rpm)
+//
+// A directory under dir (dir itself and three levels down) that holds loose .rpm or .deb files
+// without an index (a vendor bundle, a `dnf download` result) becomes a repository of its own
+// whose mirror is the directory's file:// URL (see ImportLoose); it is read from the packages'
+// own headers at every refresh.
 //
 // Each mirror found is refreshed from the local copy exactly as from the network (checksums,
 // signatures against the configured keyrings, unchanged indexes skipped); mirrors with no copy
@@ -45,13 +52,23 @@ func Import(ctx context.Context, db *store.DB, dir string, opts Options, log *sl
 			ids = append(ids, m.ID)
 		}
 	}
+	local, err := ImportLoose(ctx, db, abs)
+	if err != nil {
+		return Summary{}, fmt.Errorf("import %s: %w", dir, err)
+	}
+	for _, l := range local {
+		ids = append(ids, l.MirrorID)
+	}
 	if len(ids) == 0 {
-		return Summary{}, fmt.Errorf("import %s: no mirror's metadata found (layouts: HOST/PATH, mirror/HOST/PATH, PATH, REPOID)", dir)
+		return Summary{}, fmt.Errorf("import %s: no mirror's metadata found (layouts: HOST/PATH, mirror/HOST/PATH, PATH, REPOID) "+
+			"and no directory of loose .rpm or .deb packages", dir)
 	}
 	// The local copies take precedence over any configured rewrite of the same URLs.
 	opts.Rewrites = append(rules, opts.Rewrites...)
 	r := NewRefresher(db, opts, log)
-	return r.Refresh(ctx, Request{Mirrors: ids})
+	sum, err := r.Refresh(ctx, Request{Mirrors: ids})
+	sum.Local = local
+	return sum, err
 }
 
 // localCopy finds m's metadata under dir and returns the rewrite that reads it there. For a
@@ -91,4 +108,58 @@ func localCopy(dir string, m store.Mirror) (Rewrite, bool) {
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// LocalRepo is a repository made from a directory of loose packages.
+type LocalRepo struct {
+	RepoID, MirrorID int64
+	Name, Type, URL  string
+	Created          bool // made now (false: it existed from an earlier import)
+}
+
+// maxLooseDepth is how many directory levels below the import directory are searched for
+// loose packages.
+const maxLooseDepth = 3
+
+// ImportLoose makes a repository (one per package type) of every directory at or below dir,
+// maxLooseDepth levels deep, that holds loose .rpm or .deb packages and no repository index,
+// named after the directory, with the directory's file:// URL as its one mirror. Hosts get its
+// packages when it is attached to their OS group, or when a rewrite rule maps their reported
+// repository URL onto that file:// URL. An existing one is returned again, not duplicated.
+func ImportLoose(ctx context.Context, db *store.DB, dir string) ([]LocalRepo, error) {
+	var out []LocalRepo
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: skipped, as the refresh would
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if depth := len(strings.Split(rel, string(filepath.Separator))); rel != "." && depth > maxLooseDepth {
+			return fs.SkipDir
+		}
+		if d.Name() == "repodata" || d.Name() == "dists" {
+			return fs.SkipDir // an indexed repository, imported through its metadata
+		}
+		rpmFiles, debFiles := loose.Types(path)
+		for typ, has := range map[string]bool{"rpm": rpmFiles, "deb": debFiles} {
+			if !has {
+				continue
+			}
+			m := store.Mirror{URL: "file://" + filepath.ToSlash(path), RepoType: typ, Local: true}
+			if exists(filepath.Join(path, "repodata", "repomd.xml")) || (typ == "deb" && exists(filepath.Join(path, "Packages"))) {
+				continue
+			}
+			name := fmt.Sprintf("Local %s packages in %s", typ, path)
+			repoID, mirrorID, created, err := db.EnsureLocalRepo(ctx, name, typ, "", m.URL)
+			if err != nil {
+				return err
+			}
+			out = append(out, LocalRepo{RepoID: repoID, MirrorID: mirrorID, Name: name, Type: typ, URL: m.URL, Created: created})
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b LocalRepo) int { return strings.Compare(a.URL+a.Type, b.URL+b.Type) })
+	return out, err
 }

@@ -98,6 +98,7 @@ type Summary struct {
 	Packages                                     int // packages parsed, over changed mirrors
 	Took                                         time.Duration
 	Results                                      []MirrorResult
+	Local                                        []LocalRepo // Import only: the repositories of loose packages
 }
 
 // Refresh refreshes the requested mirrors, Options.Concurrency at a time. A failing mirror is

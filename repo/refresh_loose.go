@@ -18,7 +18,7 @@ import (
 func (r *Refresher) looseDir(m store.Mirror) (string, bool) {
 	target, rewritten := r.fetch.rewrite(m.URL)
 	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "file" || (!r.fetch.allowFile && !rewritten) {
+	if err != nil || u.Scheme != "file" || (!r.fetch.allowFile && !rewritten && !m.Local) {
 		return "", false
 	}
 	dir := filepath.Clean(u.Path)

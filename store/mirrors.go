@@ -26,6 +26,9 @@ type Mirror struct {
 	// modules.yaml last read.
 	ErrataChecksum  string
 	ModulesChecksum string
+	// Local: an administrator made it from a local directory (EnsureLocalRepo), so refresh
+	// may read its file:// URL; a host's reported file:// URL is not read.
+	Local bool
 }
 
 // MirrorMeta is what a refresh learned about a mirror's index besides its packages.
@@ -39,7 +42,7 @@ type MirrorMeta struct {
 // MirrorsToRefresh lists the enabled mirrors of enabled repos, of one repo when repoID is not 0.
 func (db *DB) MirrorsToRefresh(ctx context.Context, repoID int64) ([]Mirror, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT m.id, m.repo_id, m.url, r.type, r.arch, r.repo_ident,
-			m.etag, m.last_modified, m.checksum, m.fail_count, m.errata_checksum, m.modules_checksum
+			m.etag, m.last_modified, m.checksum, m.fail_count, m.errata_checksum, m.modules_checksum, m.local
 		FROM mirrors m JOIN repos r ON r.id = m.repo_id
 		WHERE m.enabled = 1 AND r.enabled = 1 AND (? = 0 OR m.repo_id = ?)
 		ORDER BY m.id`, repoID, repoID)
@@ -51,7 +54,7 @@ func (db *DB) MirrorsToRefresh(ctx context.Context, repoID int64) ([]Mirror, err
 	for rows.Next() {
 		var m Mirror
 		if err := rows.Scan(&m.ID, &m.RepoID, &m.URL, &m.RepoType, &m.RepoArch, &m.RepoIdent,
-			&m.ETag, &m.LastModified, &m.Checksum, &m.FailCount, &m.ErrataChecksum, &m.ModulesChecksum); err != nil {
+			&m.ETag, &m.LastModified, &m.Checksum, &m.FailCount, &m.ErrataChecksum, &m.ModulesChecksum, &m.Local); err != nil {
 			return nil, fmt.Errorf("list mirrors to refresh: %w", err)
 		}
 		out = append(out, m)

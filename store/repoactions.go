@@ -142,3 +142,25 @@ func (db *DB) DeleteMirror(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// EnsureLocalRepo returns the repository whose one mirror is url (a local directory's
+// file:// URL, say), creating both when no mirror has that URL yet: a repository that no host
+// reported, to attach to OS groups or to map hosts' URLs onto with rewrite rules.
+func (db *DB) EnsureLocalRepo(ctx context.Context, name, typ, arch, url string) (repoID, mirrorID int64, created bool, err error) {
+	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT repo_id, id FROM mirrors WHERE url = ?`, url).Scan(&repoID, &mirrorID)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		created = true
+		if err := tx.QueryRowContext(ctx, `INSERT INTO repos (name, type, arch, created) VALUES (?, ?, ?, ?) RETURNING id`,
+			name, typ, arch, db.Now()).Scan(&repoID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO mirrors (repo_id, url, local) VALUES (?, ?, 1) RETURNING id`, repoID, url).Scan(&mirrorID)
+	})
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("local repository %s: %w", url, err)
+	}
+	return repoID, mirrorID, created, nil
+}

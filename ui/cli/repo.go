@@ -26,6 +26,22 @@ func repoImport(ctx context.Context, env *Env, a *app.App, dir string) error {
 	}
 	fmt.Fprintf(env.Stdout, "imported %d mirror(s): %d changed, %d unchanged, %d failed, %d skipped, %d packages\n",
 		sum.Mirrors, sum.Changed, sum.Unchanged, sum.Failed, sum.Skipped, sum.Packages)
+	for _, l := range sum.Local {
+		state := "updated"
+		if l.Created {
+			state = "new"
+		}
+		fmt.Fprintf(env.Stdout, "%s repository %d (%s): %s\n", state, l.RepoID, l.Type, l.URL)
+		for _, res := range sum.Results {
+			if res.MirrorID == l.MirrorID && res.Err != nil {
+				fmt.Fprintf(env.Stdout, "  failed: %v\n", res.Err)
+			}
+		}
+	}
+	if len(sum.Local) > 0 {
+		fmt.Fprintln(env.Stdout, "attach them to OS groups (OS page), or map hosts' repository URLs onto them with [[repo.rewrites]];"+
+			" unreadable package files are named in the log and skipped")
+	}
 	if err := a.FindUpdates(ctx); err != nil {
 		return err
 	}
