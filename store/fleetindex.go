@@ -491,8 +491,6 @@ func (v *FleetView) HostSetOf(ids []int64) HostSet {
 	return s
 }
 
-func (s HostSet) has(i int32) bool { return s == nil || s[i] }
-
 // UpdateFilter selects fleet updates.
 type UpdateFilter struct {
 	Package  string // exact package name; "" for all
