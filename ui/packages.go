@@ -282,7 +282,6 @@ func packageVersionRow(v store.PackageVersion) output.PackageVersionRow {
 		InstalledOn: orDash(strings.Join(v.Hosts, " ")), OfferedBy: orDash(repoNames(v))}
 }
 
-
 // list renders l as a page; the CSV of a list comes from its row type in ui/output.
 func (s *server) list(w http.ResponseWriter, r *http.Request, p page, l listPage) {
 	s.render(w, r, http.StatusOK, listView(p, l))
