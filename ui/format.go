@@ -97,6 +97,26 @@ func slicesSortCompare(rows []compareRow) {
 
 func slicesSortStrings(s []string) { slices.Sort(s) }
 
+// repoLabel is a repository's short label for a host's update table, where the full name
+// (patchman-client and our agent say "Debian 12 amd64 repo at http://.../dists/bookworm-security/
+// main/binary-amd64") would wrap on every row: an apt source's suite and component
+// ("bookworm-security/main"), else the name itself. The full name stays in the title.
+func repoLabel(name string) string {
+	if _, rest, ok := strings.Cut(name, "/dists/"); ok {
+		if p := strings.Split(rest, "/"); len(p) >= 2 && p[0] != "" && p[1] != "" {
+			return p[0] + "/" + p[1]
+		}
+	}
+	if f := strings.Fields(name); len(f) >= 3 && aptComponents[f[len(f)-1]] {
+		return f[len(f)-2] + "/" + f[len(f)-1] // "Debian bookworm-security main"
+	}
+	return name
+}
+
+// aptComponents are the archive components of Debian and Ubuntu.
+var aptComponents = map[string]bool{"main": true, "contrib": true, "non-free": true, "non-free-firmware": true,
+	"universe": true, "multiverse": true, "restricted": true}
+
 // safeHref keeps only http(s) links from repository metadata; anything else is not linked.
 func safeHref(u string) string {
 	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {

@@ -82,3 +82,20 @@ func TestAgo(t *testing.T) {
 		t.Errorf("num: got %q", got)
 	}
 }
+
+// A host's update table shows a repository's suite and component, not its long name.
+func TestRepoLabel(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"Debian 12 amd64 repo at http://deb.example.org/debian/dists/bookworm-security/main/binary-amd64", "bookworm-security/main"},
+		{"Debian bookworm-security main", "bookworm-security/main"},
+		{"Ubuntu 24.04 amd64 repo at http://archive.ubuntu.com/ubuntu/dists/noble-updates/universe/binary-amd64", "noble-updates/universe"},
+		{"Debian 12 amd64 repo at http://deb.example.org/flat", "Debian 12 amd64 repo at http://deb.example.org/flat"},
+		{"Rocky Linux 9 - BaseOS", "Rocky Linux 9 - BaseOS"},
+		{"main", "main"},
+		{"x /dists/", "x /dists/"},
+	} {
+		if got := repoLabel(tt.name); got != tt.want {
+			t.Errorf("repoLabel(%q): got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
