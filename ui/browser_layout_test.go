@@ -21,17 +21,27 @@ import (
 const (
 	longRepoURL  = "http://mirror2.example.org/debian/dists/bookworm/main/binary-amd64"
 	longRepoName = "Debian 12 amd64 repo at " + longRepoURL
+	updatesURL   = "http://mirror3.example.org/debian/dists/bookworm-updates/main/binary-amd64"
 )
 
-// addLongRepoHost adds web3, whose only repository is longRepo; its mirror serves the same index
-// as Debian bookworm main, so the repositories page suggests linking the two, and web3's bash
-// update comes from longRepo.
+// vimTiny is vim-tiny at a release of Debian 12's 2:9.0.1378: a long version that cannot break.
+func vimTiny(release string) store.PackageKey {
+	k := pkg("deb", "vim-tiny", "amd64", "9.0.1378", release)
+	k.Epoch = "2"
+	return k
+}
+
+// addLongRepoHost adds web3 with two long-named repositories. longRepo's mirror serves the same
+// index as Debian bookworm main, so the repositories page suggests linking the two, and web3's
+// bash update comes from it; bookworm-updates brings updates with long names and versions.
 func addLongRepoHost(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := t.Context()
 	_, err := db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: "web3.example.org", OS: "Debian GNU/Linux 12 (bookworm)",
-		Kernel: "6.1.0-28-amd64", Arch: "amd64", Packages: []store.PackageKey{pkg("deb", "bash", "amd64", "5.2.15", "2+b2")},
-		Repos: []store.ReportedRepo{{Type: "deb", Name: longRepoName, Priority: 500, URLs: []string{longRepoURL}}}})
+		Kernel: "6.1.0-28-amd64", Arch: "amd64", Packages: []store.PackageKey{pkg("deb", "bash", "amd64", "5.2.15", "2+b2"),
+			pkg("deb", "linux-image-6.1.0-28-cloud-amd64", "amd64", "6.1.119", "1"), vimTiny("2+deb12u1")},
+		Repos: []store.ReportedRepo{{Type: "deb", Name: longRepoName, Priority: 500, URLs: []string{longRepoURL}},
+			{Type: "deb", Name: "Debian 12 amd64 repo at " + updatesURL, Priority: 500, URLs: []string{updatesURL}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +49,14 @@ func addLongRepoHost(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	offered := map[string][]store.PackageKey{
+		longRepoURL: {pkg("deb", "bash", "amd64", "5.2.15", "2+b7"), pkg("deb", "zsh", "amd64", "5.9", "4+b1")},
+		updatesURL: {pkg("deb", "linux-image-6.1.0-28-cloud-amd64", "amd64", "6.1.123", "1"),
+			vimTiny("2+deb12u2")},
+	}
 	for _, m := range mirrors {
-		if m.URL == longRepoURL {
-			same := []store.PackageKey{pkg("deb", "bash", "amd64", "5.2.15", "2+b7"), pkg("deb", "zsh", "amd64", "5.9", "4+b1")}
-			if _, err := db.SaveMirrorPackages(ctx, m.ID, same, nil, store.MirrorMeta{Checksum: "x", Freshness: testNow.Add(-time.Hour)}); err != nil {
+		if pkgs, ok := offered[m.URL]; ok {
+			if _, err := db.SaveMirrorPackages(ctx, m.ID, pkgs, nil, store.MirrorMeta{Checksum: m.URL, Freshness: testNow.Add(-time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 		}
