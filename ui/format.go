@@ -40,11 +40,25 @@ func ago(t, now time.Time) string {
 	return s + " ago"
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
+// plural says how many there are of a thing, in the singular for one: "1 host", "2 hosts",
+// "63,000 hosts". A noun whose plural is not the singular plus "s" gives it:
+// plural(n, "repository", "repositories"). Every count printed for people goes through here.
+func plural(n int, one string, many ...string) string {
+	switch {
+	case n == 1:
+		return "1 " + one
+	case len(many) > 0:
+		return num(n) + " " + many[0]
 	}
-	return strconv.Itoa(n) + " " + unit + "s"
+	return num(n) + " " + one + "s"
+}
+
+// differ agrees the verb with a count: "1 package differs", "3 packages differ".
+func differ(n int) string {
+	if n == 1 {
+		return "differs"
+	}
+	return "differ"
 }
 
 // absTimeLayout is the exact time shown on hover (timeAgo's title).

@@ -69,7 +69,7 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 	}
 	pageNo, off := pageOf(q, packagesPerPage)
 	shown := list[min(off, len(list)):min(off+packagesPerPage, len(list))]
-	l := listPage{Heading: "Packages", Sub: num(len(list)) + " installed package names", TestID: "packages-table",
+	l := listPage{Heading: "Packages", Sub: plural(len(list), "installed package name"), TestID: "packages-table",
 		RowID: "package-name-row", Columns: []column{{Label: "Package"}, {Label: "Type", Class: "hide-sm"},
 			{Label: "Versions", Class: "num"}, {Label: "Hosts", Class: "num"}},
 		Empty: "No installed package matches.", CSV: csvLink("/packages", q),
@@ -93,7 +93,7 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 		writeCSV(s, w, "package-"+name, output.Rows(vs, packageVersionRow))
 		return
 	}
-	l := listPage{Heading: name, Sub: itoa(len(vs)) + " known versions", TestID: "versions-table", RowID: "version-row",
+	l := listPage{Heading: name, Sub: plural(len(vs), "known version"), TestID: "versions-table", RowID: "version-row",
 		Columns: []column{{Label: "Version"}, {Label: "Arch"}, {Label: "Hosts", Class: "num"},
 			{Label: "Installed on"}, {Label: "Offered by"}},
 		Crumbs: [][2]string{{"Packages", "/packages"}, {name, ""}}, CSV: csvLink("/packages/"+url.PathEscape(name), nil),
