@@ -68,7 +68,7 @@ func (s *server) errata(w http.ResponseWriter, r *http.Request) {
 func (s *server) erratum(w http.ResponseWriter, r *http.Request) {
 	d, err := s.db.ErratumByName(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, notFoundAs(err, "There is no erratum named "+r.PathValue("name")+"."))
 		return
 	}
 	s.render(w, r, http.StatusOK, erratumView(s.page(r, d.Name, "errata"), d))
