@@ -204,6 +204,7 @@ var layoutPages = []struct{ name, path, testid string }{
 	{"audit", "/admin/audit", "audit-table"},
 	{"account", "/account", "account-details"},
 	{"not-found", "/hosts/nope", "error"},
+	{"past-end", "/hosts?page=999", "past-end"},
 }
 
 // TestBrowserLayout visits every page at a desktop and a phone width, light and dark, and
@@ -232,6 +233,9 @@ func TestBrowserLayout(t *testing.T) {
 					t.Errorf("%s: tables without a caption: %v", name, bad)
 				}
 				checkContrast(t, ctx, name)
+				if bad := run(t, ctx, chromedp.Evaluate[[]string](pluralJS)); len(bad) > 0 {
+					t.Errorf("%s: counts that disagree with their noun: %v", name, bad)
+				}
 				checkPageLayout(t, ctx, p.name, width, name)
 				if scheme == "light" {
 					checkNav(t, ctx, width, name)
@@ -274,6 +278,19 @@ func checkPageLayout(t *testing.T, ctx context.Context, page string, width int, 
 		if got := run(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="repo-name"]')].map(e => e.textContent.trim())`)); !slices.Contains(got, longRepoName) {
 			t.Errorf("%s: repository names %q, want the full name %q among them", name, got, longRepoName)
 		}
+	case "not-found":
+		msg := run(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="error-message"]').textContent.trim()`))
+		box := run(t, ctx, chromedp.Evaluate[string](`(b => b && b.checkVisibility() ? b.value : 'no visible search box')(document.querySelector('[data-testid="error-search"] input[type="search"]'))`))
+		if msg != "There is no host named nope." || box != "nope" {
+			t.Errorf("%s: got message %q and search %q, want the host named and a search for it", name, msg, box)
+		}
+	case "past-end":
+		if n := run(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid="pager"] a')].filter(a => a.checkVisibility()).length`)); n == 0 {
+			t.Errorf("%s: no visible pager link", name)
+		}
+		if txt := run(t, ctx, chromedp.Evaluate[string](`document.body.innerText`)); strings.Contains(txt, "No host has reported yet") {
+			t.Errorf("%s: says no host has reported", name)
+		}
 	case "dashboard":
 		if got := run(t, ctx, chromedp.Evaluate[float64](chartFontJS)); got < 11 {
 			t.Errorf("%s: chart labels are %.1f px on screen, want at least 11", name, got)
@@ -301,6 +318,12 @@ func checkRepoLabel(t *testing.T, ctx context.Context, name string) {
 		t.Errorf("%s: repository cell: got %+v, want %+v", name, got, want)
 	}
 }
+
+// pluralJS lists the page's counts of one with a plural noun ("1 groups", "over 1 days").
+const pluralJS = `(() => {
+	const re = /(?<![\d.,:])1 (?:matching |known |installed package )?(?:host|group|variant|day|version|name|repositorie|mirror|package|user|advisorie|CVE|failure|page|API key|enrollment token|update)s\b/g;
+	return [...new Set(document.body.innerText.match(re) || [])];
+})()`
 
 // overlapJS lists pairs of repository choices on the OS page whose painted extent (the label's
 // box and its text together) intersect, and choices painted outside their fieldset.
