@@ -205,6 +205,7 @@ var layoutPages = []struct{ name, path, testid string }{
 	{"account", "/account", "account-details"},
 	{"not-found", "/hosts/nope", "error"},
 	{"past-end", "/hosts?page=999", "past-end"},
+	{"past-end-list", "/errata?page=999", "past-end"},
 }
 
 // TestBrowserLayout visits every page at a desktop and a phone width, light and dark, and
@@ -284,7 +285,7 @@ func checkPageLayout(t *testing.T, ctx context.Context, page string, width int, 
 		if msg != "There is no host named nope." || box != "nope" {
 			t.Errorf("%s: got message %q and search %q, want the host named and a search for it", name, msg, box)
 		}
-	case "past-end":
+	case "past-end", "past-end-list":
 		if n := run(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid="pager"] a')].filter(a => a.checkVisibility()).length`)); n == 0 {
 			t.Errorf("%s: no visible pager link", name)
 		}

@@ -164,3 +164,18 @@ func TestHostsPastLastPage(t *testing.T) {
 		t.Errorf("pager's previous link: got %q, want /hosts?page=1", href)
 	}
 }
+
+// The paged lists say the same past their end.
+func TestListPastLastPage(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.session(t, adminName)
+	for _, p := range []string{"/packages", "/errata", "/cves"} {
+		doc := env.page(t, p+"?page=999", c)
+		if got := text(doc.Find(`[data-testid="past-end"]`)); !strings.HasPrefix(got, "There is no page 999: this list has 1 page.") {
+			t.Errorf("%s?page=999: got %q", p, got)
+		}
+		if href := doc.Find(`[data-testid="pager"] [data-testid="page-prev"]`).AttrOr("href", ""); !strings.Contains(href, "page=1") {
+			t.Errorf("%s?page=999: pager's previous link %q, want page 1", p, href)
+		}
+	}
+}

@@ -58,6 +58,9 @@ type listPage struct {
 	PageLink func(page int) string
 }
 
+// pastEnd reports whether the page asked for is after the last one.
+func (l listPage) pastEnd() bool { return l.PageLink != nil && l.Page > max(l.Pages, 1) }
+
 // caption names the table for screen readers.
 func (l listPage) caption() string {
 	if l.Caption != "" {
