@@ -193,7 +193,10 @@ func badInput(u *url.URL) string {
 	}
 	q, _ := url.ParseQuery(u.RawQuery) // a malformed pair is dropped here as by every handler
 	for k, vs := range q {
-		for _, v := range append(vs, k) {
+		if bad := check(k); bad != "" {
+			return bad
+		}
+		for _, v := range vs {
 			if bad := check(v); bad != "" {
 				return bad
 			}
