@@ -123,6 +123,8 @@ func TestBrowserLayout(t *testing.T) {
 	ts := httptest.NewServer(env.h)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
+	do(t, ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/login"), visible("login-form"))
+	checkWidth(t, ctx, 390, "login at 390 px")
 	login(t, ctx, ts.URL)
 
 	for _, width := range []int{1366, 390} {
