@@ -185,7 +185,7 @@ func checkPageLayout(t *testing.T, ctx context.Context, page string, width int, 
 			t.Errorf("%s: repository names %q, want the full name %q among them", name, got, longRepoName)
 		}
 	case "not-found":
-		msg := run(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="error-message"]').textContent.trim()`))
+		msg := run(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="error-message"]')?.textContent.trim() ?? 'no message'`))
 		box := run(t, ctx, chromedp.Evaluate[string](`(b => b && b.checkVisibility() ? b.value : 'no visible search box')(document.querySelector('[data-testid="error-search"] input[type="search"]'))`))
 		if msg != "There is no host named nope." || box != "nope" {
 			t.Errorf("%s: got message %q and search %q, want the host named and a search for it", name, msg, box)
