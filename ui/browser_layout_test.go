@@ -225,27 +225,48 @@ func checkRepoLabel(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// checkKeyboard checks the skip link (the first thing Tab reaches) and "/" for search.
+// checkKeyboard checks, at a desktop and a phone width, the skip link (the first thing Tab
+// reaches) and "/" for search, which must still type a "/" inside the box.
 func checkKeyboard(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
-	do(t, ctx, chromedp.EmulateViewport(1366, 844), chromedp.Navigate(base+"/hosts"), visible("hosts-table"),
-		chromedp.KeyEvent("\t"))
-	if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || document.activeElement.tagName`)); got != "skip-link" {
-		t.Errorf("first Tab: got focus on %q, want the skip link", got)
+	focused := func() string {
+		return run(t, ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || document.activeElement.id || document.activeElement.tagName`))
 	}
-	if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`)); got != "Skip to content" {
-		t.Errorf("skip link text: got %q, want %q", got, "Skip to content")
+	for _, width := range []int64{1366, 390} {
+		do(t, ctx, chromedp.EmulateViewport(width, 844), chromedp.Navigate(base+"/hosts"), visible("hosts-table"),
+			chromedp.KeyEvent("\t"))
+		if got := focused(); got != "skip-link" {
+			t.Errorf("%d px, first Tab: got focus on %q, want the skip link", width, got)
+		}
+		if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`)); got != "Skip to content" {
+			t.Errorf("%d px, skip link text: got %q, want %q", width, got, "Skip to content")
+		}
+		if top := run(t, ctx, chromedp.Evaluate[float64](`document.activeElement.getBoundingClientRect().top`)); top < 0 {
+			t.Errorf("%d px, focused skip link: top at %.0f px, want it on screen", width, top)
+		}
+		do(t, ctx, chromedp.KeyEvent("\r"))
+		if got := focused(); got != "main" {
+			t.Errorf("%d px, after following the skip link: got focus on %q, want main", width, got)
+		}
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
+		pressSlash(t, ctx)
+		if got := focused(); got != "search" {
+			t.Errorf(`%d px, after pressing "/": got focus on %q, want the search box`, width, got)
+		}
+		if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.value || ""`)); got != "" {
+			t.Errorf(`%d px, after pressing "/": search box holds %q, want it empty`, width, got)
+		}
+		pressSlash(t, ctx)
+		if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.value || ""`)); got != "/" {
+			t.Errorf(`%d px, "/" typed in the search box: it holds %q, want "/"`, width, got)
+		}
 	}
-	if top := run(t, ctx, chromedp.Evaluate[float64](`document.activeElement.getBoundingClientRect().top`)); top < 0 {
-		t.Errorf("focused skip link: top at %.0f px, want it on screen", top)
-	}
-	do(t, ctx, chromedp.KeyEvent("\r"))
-	if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.id`)); got != "main" {
-		t.Errorf("after following the skip link: got focus on %q, want main", got)
-	}
-	// One keyDown carrying the text, as a keyboard sends it (KeyEvent's separate char event
-	// would type the "/" whatever the page does with the keydown).
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
+}
+
+// pressSlash sends "/" as a keyboard does: one keyDown carrying the text (KeyEvent's separate
+// char event would type the "/" whatever the page does with the keydown).
+func pressSlash(t *testing.T, ctx context.Context) {
+	t.Helper()
 	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
 		k := input.DispatchKeyEventParams{Type: typ, Key: "/", Code: "Slash", WindowsVirtualKeyCode: 191, NativeVirtualKeyCode: 191}
 		if typ == input.DispatchKeyEventTypeKeyDown {
@@ -254,11 +275,5 @@ func checkKeyboard(t *testing.T, ctx context.Context, base string) {
 		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, k); err != nil {
 			t.Fatalf("press /: %v", err)
 		}
-	}
-	if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || document.activeElement.tagName`)); got != "search" {
-		t.Errorf(`after pressing "/": got focus on %q, want the search box`, got)
-	}
-	if got := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.value || ""`)); got != "" {
-		t.Errorf(`after pressing "/": search box holds %q, want it empty`, got)
 	}
 }
