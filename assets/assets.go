@@ -1,6 +1,6 @@
 // Package assets embeds patchward's static files (vendored Pico CSS and htmx, and the app's own
-// stylesheet) and serves them under content-hashed URLs, so browsers may cache them forever and
-// a new release still reaches every browser at once.
+// stylesheet and keyboard-shortcut script) and serves them under content-hashed URLs, so
+// browsers may cache them forever and a new release still reaches every browser at once.
 package assets
 
 import (

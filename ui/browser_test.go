@@ -213,12 +213,20 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, dir, p.name)
 	}
 	do(t, ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/hosts"), visible("hosts-table"))
+	checkWidth(t, ctx, 390, "hosts")
+	checkNav(t, ctx, 390, "hosts on a phone")
 	shot(t, ctx, dir, "20-hosts-mobile")
 	do(t, ctx, chromedp.Navigate(ts.URL+"/hosts/web1.example.org"), visible("updates-table"))
+	checkWidth(t, ctx, 390, "host")
+	checkNav(t, ctx, 390, "host on a phone")
 	shot(t, ctx, dir, "21-host-mobile")
 	do(t, ctx, chromedp.Navigate(ts.URL+"/"), visible("stats"))
+	checkWidth(t, ctx, 390, "dashboard")
+	checkNav(t, ctx, 390, "dashboard on a phone")
 	shot(t, ctx, dir, "22-dashboard-mobile")
 	do(t, ctx, chromedp.Navigate(ts.URL+"/repos"), visible("mirrors-table"))
+	checkWidth(t, ctx, 390, "repos")
+	checkNav(t, ctx, 390, "repos on a phone")
 	shot(t, ctx, dir, "23-repos-mobile")
 	dark := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, dark); err != nil {

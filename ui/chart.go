@@ -66,7 +66,7 @@ func newChart(hist []store.HistoryPoint, d store.Dashboard) chart {
 	for i, p := range hist {
 		pts = append(pts, f1(x(i))+","+f1(y(p.SecurityHosts)))
 		c.Dots = append(c.Dots, chartDot{X: f1(x(i)), Y: f1(y(p.SecurityHosts)),
-			Title: p.Day.Format("2 Jan 2006") + ": " + itoa(p.SecurityHosts) + " hosts"})
+			Title: p.Day.Format("2 Jan 2006") + ": " + plural(p.SecurityHosts, "host")})
 	}
 	if len(pts) == 1 { // a single day: draw a short flat line so it is visible
 		pts = append([]string{f1(chartLeft) + "," + f1(y(hist[0].SecurityHosts))}, pts...)

@@ -37,7 +37,7 @@ func (s *server) dashboardData(ctx context.Context) (store.Dashboard, []store.Hi
 
 // behindText says a duration in days, as the dashboard titles do.
 func behindText(d time.Duration) string {
-	return itoa(int(d.Hours()/24)) + " days"
+	return plural(int(d.Hours()/24), "day")
 }
 
 func (s *server) loadDashboard(ctx context.Context, now time.Time) (store.Dashboard, []store.HistoryPoint, error) {
@@ -69,13 +69,13 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	sections := []dashSection{
 		{Key: "security", Title: "Hosts with security updates", Empty: "No host has security updates.",
 			More: "/hosts?security=yes&sort=security&dir=desc", Link: hostLink, Kind: "security", List: d.Security},
-		{Key: "longsecurity", Title: "Security updates pending over " + itoa(s.opts.SecurityDays) + " days",
+		{Key: "longsecurity", Title: "Security updates pending over " + plural(s.opts.SecurityDays, "day"),
 			Empty: "No security update has waited that long.", Link: hostLink, Kind: "security", List: d.LongSecurity},
 		{Key: "bugfix", Title: "Hosts with only bugfix updates", Empty: "No host has only bugfix updates.",
 			More: "/hosts?security=no&sort=bugfix&dir=desc", Link: hostLink, Kind: "bugfix", List: d.BugfixOnly},
 		{Key: "reboot", Title: "Hosts needing a reboot", Empty: "No host needs a reboot.",
 			More: "/hosts?reboot=yes", Link: hostLink, Kind: "warn", List: d.Reboot},
-		{Key: "stale", Title: "Hosts not reporting for " + itoa(s.opts.StaleDays) + " days", Empty: "Every host reported recently.",
+		{Key: "stale", Title: "Hosts not reporting for " + plural(s.opts.StaleDays, "day"), Empty: "Every host reported recently.",
 			More: "/hosts?stale=yes&sort=report", Link: hostLink, Kind: "warn", List: d.Stale},
 		{Key: "norepos", Title: "Hosts without repositories", Empty: "Every host has repositories.",
 			Link: hostLink, Kind: "warn", List: d.NoRepos},
@@ -85,7 +85,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 			More: "/reports?status=rejected", Link: reportLink, Kind: "security", List: d.Rejected},
 		{Key: "failing", Title: "Failing mirrors", Empty: "Every mirror refreshed fine.",
 			Link: repoLink, Kind: "security", List: d.FailingMirrors},
-		{Key: "stalemirrors", Title: "Mirrors not refreshed for " + itoa(s.opts.MirrorStaleDays) + " days",
+		{Key: "stalemirrors", Title: "Mirrors not refreshed for " + plural(s.opts.MirrorStaleDays, "day"),
 			Empty: "Every mirror is fresh.", Link: repoLink, Kind: "warn", List: d.StaleMirrors},
 		{Key: "behind", Title: "Mirrors behind (metadata older than " + behindText(s.opts.MirrorBehind) + ")",
 			Empty: "Every mirror's metadata is current.", Link: repoLink, Kind: "warn", List: d.BehindMirrors},

@@ -50,7 +50,7 @@ func (s *server) errata(w http.ResponseWriter, r *http.Request) {
 		writeCSV(s, w, "errata", output.Rows(es, output.ErratumOf))
 		return
 	}
-	l := listPage{Heading: "Errata", Sub: num(total) + " advisories", TestID: "errata-table", RowID: "erratum-row",
+	l := listPage{Heading: "Errata", Sub: plural(total, "advisory", "advisories"), TestID: "errata-table", RowID: "erratum-row",
 		Columns: []column{{Label: "Advisory"}, {Label: "Type"}, {Label: "Severity", Class: "hide-sm"},
 			{Label: "Title", Class: "hide-md"}, {Label: "CVEs", Class: "hide-sm"}, {Label: "Issued", Class: "hide-sm"},
 			{Label: "Affected hosts", Class: "num"}},
@@ -68,7 +68,7 @@ func (s *server) errata(w http.ResponseWriter, r *http.Request) {
 func (s *server) erratum(w http.ResponseWriter, r *http.Request) {
 	d, err := s.db.ErratumByName(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, notFoundAs(err, "There is no erratum named "+r.PathValue("name")+"."))
 		return
 	}
 	s.render(w, r, http.StatusOK, erratumView(s.page(r, d.Name, "errata"), d))
@@ -92,7 +92,7 @@ func (s *server) cves(w http.ResponseWriter, r *http.Request) {
 		writeCSV(s, w, "cves", output.Rows(cs, output.CVEOf))
 		return
 	}
-	l := listPage{Heading: "CVEs", Sub: num(total) + " CVEs referenced by errata", TestID: "cves-table", RowID: "cve-row",
+	l := listPage{Heading: "CVEs", Sub: plural(total, "CVE") + " referenced by errata", TestID: "cves-table", RowID: "cve-row",
 		Columns: []column{{Label: "CVE"}, {Label: "Errata"}, {Label: "Affected hosts", Class: "num"}},
 		Empty:   "No CVE matches.", CSV: csvLink("/cves", q), Filters: searchForm("/cves", q.Get("q"), "Search CVE ids"),
 		Page: pageNo, Pages: pagesFor(total, cvesPerPage), PageLink: pageLink("/cves", q)}

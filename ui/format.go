@@ -40,11 +40,25 @@ func ago(t, now time.Time) string {
 	return s + " ago"
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
+// plural says how many there are of a thing, in the singular for one: "1 host", "2 hosts",
+// "63,000 hosts". A noun whose plural is not the singular plus "s" gives it:
+// plural(n, "repository", "repositories"). Every count printed for people goes through here.
+func plural(n int, one string, many ...string) string {
+	switch {
+	case n == 1:
+		return "1 " + one
+	case len(many) > 0:
+		return num(n) + " " + many[0]
 	}
-	return strconv.Itoa(n) + " " + unit + "s"
+	return num(n) + " " + one + "s"
+}
+
+// differ agrees the verb with a count: "1 package differs", "3 packages differ".
+func differ(n int) string {
+	if n == 1 {
+		return "differs"
+	}
+	return "differ"
 }
 
 // absTimeLayout is the exact time shown on hover (timeAgo's title).
@@ -96,6 +110,26 @@ func slicesSortCompare(rows []compareRow) {
 }
 
 func slicesSortStrings(s []string) { slices.Sort(s) }
+
+// repoLabel is a repository's short label for a host's update table, where the full name
+// (patchman-client and our agent say "Debian 12 amd64 repo at http://.../dists/bookworm-security/
+// main/binary-amd64") would wrap on every row: an apt source's suite and component
+// ("bookworm-security/main"), else the name itself. The full name stays in the title.
+func repoLabel(name string) string {
+	if _, rest, ok := strings.Cut(name, "/dists/"); ok {
+		if p := strings.Split(rest, "/"); len(p) >= 2 && p[0] != "" && p[1] != "" {
+			return p[0] + "/" + p[1]
+		}
+	}
+	if f := strings.Fields(name); len(f) >= 3 && aptComponents[f[len(f)-1]] {
+		return f[len(f)-2] + "/" + f[len(f)-1] // "Debian bookworm-security main"
+	}
+	return name
+}
+
+// aptComponents are the archive components of Debian and Ubuntu.
+var aptComponents = map[string]bool{"main": true, "contrib": true, "non-free": true, "non-free-firmware": true,
+	"universe": true, "multiverse": true, "restricted": true}
 
 // safeHref keeps only http(s) links from repository metadata; anything else is not linked.
 func safeHref(u string) string {

@@ -232,7 +232,7 @@ func (s *server) hostCompare(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a, err := s.db.HostByName(ctx, r.PathValue("name"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, noHost(err, r.PathValue("name")))
 		return
 	}
 	d := compareData{A: a, With: strings.TrimSpace(r.URL.Query().Get("with"))}
@@ -240,7 +240,7 @@ func (s *server) hostCompare(w http.ResponseWriter, r *http.Request) {
 	if d.With != "" {
 		b, err := s.db.HostByName(ctx, d.With)
 		if err != nil {
-			s.fail(w, r, err)
+			s.fail(w, r, noHost(err, d.With))
 			return
 		}
 		pa, err := s.db.HostPackages(ctx, a.ID)

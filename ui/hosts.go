@@ -274,7 +274,7 @@ func (s *server) host(w http.ResponseWriter, r *http.Request) {
 	if isHTMX(r) && q.Get("fragment") == "packages" {
 		h, err := s.db.HostByName(r.Context(), r.PathValue("name"))
 		if err != nil {
-			s.fail(w, r, err)
+			s.fail(w, r, noHost(err, r.PathValue("name")))
 			return
 		}
 		pkgs, err := s.db.HostPackages(r.Context(), h.ID)
@@ -287,7 +287,7 @@ func (s *server) host(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.loadHost(r.Context(), r.PathValue("name"), q.Get("packages") == "1")
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, noHost(err, r.PathValue("name")))
 		return
 	}
 	if d.Agent, err = s.agentTokenOf(r, d.Host.Hostname); err != nil {

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"bytes"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,100 @@ func TestAgo(t *testing.T) {
 	}
 	if got := num(63000) + " " + num(999) + " " + num(1234567); got != "63,000 999 1,234,567" {
 		t.Errorf("num: got %q", got)
+	}
+}
+
+// A host's update table shows a repository's suite and component, not its long name.
+func TestRepoLabel(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"Debian 12 amd64 repo at http://deb.example.org/debian/dists/bookworm-security/main/binary-amd64", "bookworm-security/main"},
+		{"Debian bookworm-security main", "bookworm-security/main"},
+		{"Ubuntu 24.04 amd64 repo at http://archive.ubuntu.com/ubuntu/dists/noble-updates/universe/binary-amd64", "noble-updates/universe"},
+		{"Debian 12 amd64 repo at http://deb.example.org/flat", "Debian 12 amd64 repo at http://deb.example.org/flat"},
+		{"Rocky Linux 9 - BaseOS", "Rocky Linux 9 - BaseOS"},
+		{"main", "main"},
+		{"x /dists/", "x /dists/"},
+	} {
+		if got := repoLabel(tt.name); got != tt.want {
+			t.Errorf("repoLabel(%q): got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Counts agree with their nouns: "1 known version", "1 group", "over 1 day".
+func TestPlurals(t *testing.T) {
+	for _, tt := range []struct {
+		n               int
+		one, many, want string
+	}{
+		{0, "host", "", "0 hosts"}, {1, "host", "", "1 host"}, {63000, "host", "", "63,000 hosts"},
+		{1, "repository", "repositories", "1 repository"}, {2, "repository", "repositories", "2 repositories"},
+	} {
+		var got string
+		if tt.many != "" {
+			got = plural(tt.n, tt.one, tt.many)
+		} else {
+			got = plural(tt.n, tt.one)
+		}
+		if got != tt.want {
+			t.Errorf("plural(%d, %q): got %q, want %q", tt.n, tt.one, got, tt.want)
+		}
+	}
+
+	env := newTestEnv(t)
+	env.srv.opts.SecurityDays = 1
+	c := env.session(t, adminName)
+	pages := []struct{ path, sel, want string }{
+		{"/packages/curl", `[data-testid="list-sub"]`, "1 known version, installed on 2 hosts; 0 with an update pending (0 security)."},
+		{"/os", `[data-testid="group"] header small`, "1 variant · 2 hosts"},
+		{"/", `[data-testid="dash-longsecurity"] header strong`, "Security updates pending over 1 day"},
+		{"/hosts?security=yes", `[data-testid="hosts-total"]`, "1 matching host"},
+		{"/hosts/web1.example.org/compare?with=web2.example.org", `[data-testid="compare-summary"]`, "1 package differs between"},
+	}
+	for _, p := range pages {
+		got := strings.Join(strings.Fields(env.page(t, p.path, c).Find(p.sel).First().Text()), " ")
+		if got != p.want && !strings.HasPrefix(got, p.want+" ") {
+			t.Errorf("%s %s: got %q, want %q", p.path, p.sel, got, p.want)
+		}
+	}
+	for _, p := range []string{"/", "/os", "/packages/curl", "/repos", "/admin", "/errata", "/hosts"} {
+		body := env.do(t, http.MethodGet, p, nil, c, nil).Body.String()
+		for _, bad := range []string{">1 hosts", " 1 groups", " 1 variants", "1 known versions", "over 1 days", "1 repositories", "1 users", "1 mirrors"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: says %q", p, bad)
+			}
+		}
+	}
+}
+
+// A page past the end of the host list says so and links back, instead of claiming that no
+// host has reported.
+func TestHostsPastLastPage(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.session(t, adminName)
+	doc := env.page(t, "/hosts?page=999", c)
+	if got := doc.Find(`[data-testid="past-end"]`).Text(); !strings.Contains(got, "There is no page 999") || !strings.Contains(got, "3 hosts") {
+		t.Errorf("past-end message: got %q", got)
+	}
+	if strings.Contains(doc.Text(), "No host has reported yet") {
+		t.Error(`page 999 says "No host has reported yet"`)
+	}
+	if href := doc.Find(`[data-testid="pager"] [data-testid="page-prev"]`).AttrOr("href", ""); href != "/hosts?page=1" {
+		t.Errorf("pager's previous link: got %q, want /hosts?page=1", href)
+	}
+}
+
+// The paged lists say the same past their end.
+func TestListPastLastPage(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.session(t, adminName)
+	for _, p := range []string{"/packages", "/errata", "/cves"} {
+		doc := env.page(t, p+"?page=999", c)
+		if got := text(doc.Find(`[data-testid="past-end"]`)); !strings.HasPrefix(got, "There is no page 999: this list has 1 page.") {
+			t.Errorf("%s?page=999: got %q", p, got)
+		}
+		if href := doc.Find(`[data-testid="pager"] [data-testid="page-prev"]`).AttrOr("href", ""); !strings.Contains(href, "page=1") {
+			t.Errorf("%s?page=999: pager's previous link %q, want page 1", p, href)
+		}
 	}
 }

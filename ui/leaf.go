@@ -120,10 +120,15 @@ func updateRow(u store.HostUpdate, errata []store.ErratumRef) templ.Component {
 		}
 		w.raw(`</td><td class="hide-sm">`, html.EscapeString(u.Arch), `</td><td class="mono">`, html.EscapeString(orDash(u.Installed)),
 			`</td><td class="mono">`, html.EscapeString(u.Available), `</td><td class="hide-sm">`)
-		if u.RepoID != 0 {
-			w.raw(`<a href="/repos#repo-`, id64(u.RepoID), `">`, html.EscapeString(u.Repo), `</a>`)
-		} else {
-			w.raw(html.EscapeString(orDash(u.Repo)))
+		switch {
+		case u.RepoID != 0:
+			w.raw(`<a href="/repos#repo-`, id64(u.RepoID), `" class="repo-label" title="`, html.EscapeString(u.Repo),
+				`" data-testid="update-repo">`, html.EscapeString(repoLabel(u.Repo)), `</a>`)
+		case u.Repo != "":
+			w.raw(`<span class="repo-label" title="`, html.EscapeString(u.Repo), `" data-testid="update-repo">`,
+				html.EscapeString(repoLabel(u.Repo)), `</span>`)
+		default:
+			w.raw(`–`)
 		}
 		w.raw(`</td><td>`)
 		if u.Security {

@@ -58,6 +58,7 @@ type listPage struct {
 	Columns  []column
 	Rows     [][]cell
 	Empty    string
+	Caption  string          // the table's caption for screen readers; the heading when empty
 	CSV      string          // link to this list as CSV, "" for none
 	Filters  templ.Component // a filter form above the table, or nil
 	Above    templ.Component // anything else above the table (forms), or nil
@@ -66,6 +67,17 @@ type listPage struct {
 	Page     int
 	Pages    int
 	PageLink func(page int) string
+}
+
+// pastEnd reports whether the page asked for is after the last one.
+func (l listPage) pastEnd() bool { return l.PageLink != nil && l.Page > max(l.Pages, 1) }
+
+// caption names the table for screen readers.
+func (l listPage) caption() string {
+	if l.Caption != "" {
+		return l.Caption
+	}
+	return l.Heading
 }
 
 func txt(s string) cell         { return cell{Text: s} }

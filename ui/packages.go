@@ -106,7 +106,7 @@ func (s *server) packages(w http.ResponseWriter, r *http.Request) {
 	}
 	pageNo, off := pageOf(q, packagesPerPage)
 	shown := list[min(off, len(list)):min(off+packagesPerPage, len(list))]
-	l := listPage{Heading: "Packages", Sub: num(len(list)) + " installed package names", TestID: "packages-table",
+	l := listPage{Heading: "Packages", Sub: plural(len(list), "installed package name"), TestID: "packages-table",
 		RowID: "package-name-row", Columns: []column{{Label: "Package"}, {Label: "Type", Class: "hide-sm"},
 			{Label: "Versions", Class: "num"}, {Label: "Hosts", Class: "num"}},
 		Empty: "No installed package matches.", CSV: csvLink("/packages", q),

@@ -146,7 +146,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 	}
 	rp, err := s.db.Report(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, notFoundAs(err, "There is no report #"+id64(id)+"."))
 		return
 	}
 	var payload *store.HostReport

@@ -28,6 +28,19 @@ func (e *userError) Error() string { return e.msg }
 func badRequest(msg string) error  { return &userError{http.StatusBadRequest, msg} }
 func notFoundErr(msg string) error { return &userError{http.StatusNotFound, msg} }
 
+// notFoundAs says what was not found when err is the store's ErrNotFound; other errors pass.
+func notFoundAs(err error, msg string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFoundErr(msg)
+	}
+	return err
+}
+
+// noHost is notFoundAs for a host looked up by name.
+func noHost(err error, name string) error {
+	return notFoundAs(err, "There is no host named "+name+".")
+}
+
 // classify maps an error to a status and a message fit to show; ok is false for server faults.
 func classify(err error) (status int, msg string, ok bool) {
 	var ue *userError

@@ -161,7 +161,7 @@ func (s *server) routes() http.Handler {
 		s.log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
-	return SecurityHeaders(newAdmission(0).wrap(gzipPages(cop.Handler(mux))))
+	return SecurityHeaders(newAdmission(0).wrap(gzipPages(cop.Handler(s.checkInput(mux)))))
 }
 
 // guard wraps a route's handler with the authentication and role check it needs.

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -135,7 +138,11 @@ func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	var buf bytes.Buffer
 	p := s.page(r, http.StatusText(status), "")
-	if err := errorView(p, status, msg).Render(r.Context(), &buf); err != nil {
+	var find *lookup
+	if status == http.StatusNotFound {
+		find = lookupFor(r)
+	}
+	if err := errorView(p, status, msg, find).Render(r.Context(), &buf); err != nil {
 		http.Error(w, msg, status)
 		return
 	}
@@ -145,8 +152,79 @@ func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 	w.Write(buf.Bytes())
 }
 
+// lookup is the search a "not found" page offers.
+type lookup struct{ Action, Query, Label string }
+
+// lookupFor searches the list the missing thing belongs in (hosts unless the address says
+// otherwise), starting from the name that was not found.
+func lookupFor(r *http.Request) *lookup {
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	l := lookup{Action: "/hosts", Label: "Search hosts", Query: r.PathValue("name")}
+	if with := r.URL.Query().Get("with"); with != "" {
+		l.Query = with // the other host of a comparison
+	}
+	switch first {
+	case "packages":
+		l.Action, l.Label = "/packages", "Search packages"
+	case "errata":
+		l.Action, l.Label = "/errata", "Search errata"
+	case "cves":
+		l.Action, l.Label, l.Query = "/cves", "Search CVEs", r.PathValue("id")
+	case "repos":
+		l.Action, l.Label = "/repos", "Search repositories"
+	}
+	return &l
+}
+
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, http.StatusNotFound, "There is nothing at this address.")
+	s.errorPage(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+}
+
+// badInput says what is wrong with a request's path or query for checkInput, or "".
+func badInput(u *url.URL) string {
+	check := func(s string) string {
+		switch {
+		case strings.IndexByte(s, 0) >= 0:
+			return "a NUL byte"
+		case !utf8.ValidString(s):
+			return "invalid UTF-8"
+		}
+		return ""
+	}
+	if bad := check(u.Path); bad != "" {
+		return bad
+	}
+	q, _ := url.ParseQuery(u.RawQuery) // a malformed pair is dropped here as by every handler
+	for k, vs := range q {
+		if bad := check(k); bad != "" {
+			return bad
+		}
+		for _, v := range vs {
+			if bad := check(v); bad != "" {
+				return bad
+			}
+		}
+	}
+	return ""
+}
+
+// checkInput refuses a request whose path or query holds a NUL byte or invalid UTF-8 with a
+// 400 that says so: no name or search contains them, and a page that echoes its input (a
+// search box, "no host named ...") must never carry them.
+func (s *server) checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := badInput(r.URL)
+		if bad == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		msg := "The address contains " + bad + ": names and searches are UTF-8 text without NUL bytes."
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.apiError(w, r, http.StatusBadRequest, msg)
+			return
+		}
+		s.errorPage(w, r, http.StatusBadRequest, msg)
+	})
 }
 
 // page is what the layout needs on every page.
