@@ -17,8 +17,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/chromedp/chromedp"
 )
 
 // TestAdminQuestions answers the admin's first questions (issue 17) on real data: a
@@ -186,6 +188,7 @@ func TestAdminQuestions(t *testing.T) {
 	if got := cells(doc.Find(`[data-testid="orphaned-row"]`)); len(got) != 5 || got[0] != "gamma" || got[1] != "3.0-1" || got[4] != host {
 		t.Errorf("/packages?orphaned=1: %q", got)
 	}
+	browserQuestions(t, base, adminPassword(t, logs.String()), host)
 }
 
 // cells are the trimmed texts of the cells of the first row in sel.
@@ -275,4 +278,69 @@ func page(t *testing.T, c *http.Client, url string) *goquery.Document {
 	doc, err := goquery.NewDocumentFromReader(resp.Body)
 	must(t, err)
 	return doc
+}
+
+// browserQuestions answers the three questions in headless Chromium as the admin clicks them:
+// the Updates page's host count for the security update leads to the host, the package page
+// lists it with its version and pending update, and the packages from no repository are one
+// filter away.
+func browserQuestions(t *testing.T, base, password, host string) {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := exec.LookPath(chromium); err != nil {
+		if os.Getenv("PATCHWARD_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("chromium required: %v", err)
+		}
+		t.Skipf("chromium not installed: %v", err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium), chromedp.Headless,
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 900))
+	defer cancelAlloc()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
+	defer cancelT()
+	css := func(testid string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + testid + `"]`) }
+	step := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+	text := func(testid string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(css(testid)))
+		if err != nil {
+			t.Fatalf("browser: text of %s: %v", testid, err)
+		}
+		return s
+	}
+	step(chromedp.Navigate(base+"/login"), chromedp.SendKeys(css("username"), "admin"), chromedp.SendKeys(css("password"), password),
+		chromedp.Click(css("login-submit")), chromedp.WaitVisible(css("stats")))
+	// Updates in the menu, then the host count of the security update's row.
+	step(chromedp.Click(css("nav-updates")), chromedp.WaitVisible(css("updates-table")),
+		chromedp.Click(chromedp.CSS(`[data-testid="update-row"] a[href^="/hosts?pending_security="]`)), chromedp.WaitVisible(css("host-link")))
+	hostLink := text("host-link")
+	step(chromedp.Navigate(base+"/packages/beta"), chromedp.WaitVisible(css("package-host-row")))
+	pkgRow := text("package-host-row")
+	step(chromedp.Navigate(base+"/packages"), chromedp.Click(css("filter-orphaned")), chromedp.Submit(css("filter-orphaned")),
+		chromedp.WaitVisible(css("orphaned-row")))
+	localRow := text("orphaned-row")
+	step(chromedp.Navigate(base+"/hosts/"+host), chromedp.WaitVisible(css("host-local-count")))
+	localCount := text("host-local-count")
+	if strings.TrimSpace(hostLink) != host {
+		t.Errorf("browser, hosts with the security update: %q, want %s", hostLink, host)
+	}
+	if f := strings.Fields(pkgRow); len(f) < 4 || f[0] != host || f[1] != "2.0-1" || !strings.Contains(pkgRow, "bugfix: 2.0-2") {
+		t.Errorf("browser, /packages/beta host row: %q", pkgRow)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(localRow), "gamma") || !strings.Contains(localRow, host) {
+		t.Errorf("browser, packages from no repository: %q", localRow)
+	}
+	if strings.TrimSpace(localCount) != "1 package" {
+		t.Errorf("browser, host's packages from no repository: %q", localCount)
+	}
 }
