@@ -500,6 +500,8 @@ type UpdateFilter struct {
 	// HostsKey names the hosts of Hosts (say "tag=web"), so that the view can keep the answer
 	// for the next ask; "" with Hosts set: not kept.
 	HostsKey string
+	// LoadHosts, when set (with HostsKey), builds Hosts only when the view has no answer kept.
+	LoadHosts func() HostSet
 }
 
 // FleetUpdate is an update group as a list shows it: its hosts within the filter.
@@ -561,7 +563,7 @@ func (v *FleetView) Updates(f UpdateFilter) []FleetUpdate {
 
 // key names the filter for the view's answers; false when it cannot be named.
 func (f UpdateFilter) key() (string, bool) {
-	if f.Hosts != nil && f.HostsKey == "" {
+	if (f.Hosts != nil || f.LoadHosts != nil) && f.HostsKey == "" {
 		return "", false
 	}
 	sec := "any"
@@ -597,6 +599,9 @@ func (v *FleetView) UpdatesHosts(f UpdateFilter) int {
 }
 
 func (v *FleetView) updatesOf(f UpdateFilter) []FleetUpdate {
+	if f.Hosts == nil && f.LoadHosts != nil {
+		f.Hosts = f.LoadHosts()
+	}
 	var cand []int32
 	if f.Package != "" {
 		cand = v.byName[f.Package]

@@ -86,13 +86,18 @@ func (s *server) updatesFilter(ctx context.Context, q url.Values, v *store.Fleet
 		if err != nil {
 			return f, err
 		}
-		hosts, _ := snap.Hosts(store.HostFilter{Tag: q.Get("tag"), OS: q.Get("os")})
-		ids := make([]int64, len(hosts))
-		for i, h := range hosts {
-			ids[i] = h.ID
+		// The host list's own tag and OS filters (several tags, -tag), every host.
+		hf, _ := s.hostFilter(url.Values{"tag": q["tag"], "os": q["os"]})
+		hf.Limit, hf.Offset = 0, 0
+		f.LoadHosts = func() store.HostSet { // only when the view has no answer for this filter yet
+			hosts, _ := snap.Hosts(hf)
+			ids := make([]int64, len(hosts))
+			for i, h := range hosts {
+				ids[i] = h.ID
+			}
+			return v.HostSetOf(ids)
 		}
-		f.Hosts = v.HostSetOf(ids)
-		f.HostsKey = url.Values{"tag": {q.Get("tag")}, "os": {q.Get("os")}}.Encode()
+		f.HostsKey = url.Values{"tag": q["tag"], "os": q["os"]}.Encode()
 	}
 	return f, nil
 }
