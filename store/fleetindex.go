@@ -95,6 +95,7 @@ type FleetView struct {
 	installed map[string][]Installed   // InstalledOn's answers by their ids: the view never changes
 	updates   map[string][]FleetUpdate // Updates' answers by filter
 	distinct  map[string]int           // UpdatesHosts' answers by filter
+	memo      map[string]any           // Memo's answers by key
 }
 
 // maxInstalledMemo bounds the InstalledOn answers a view keeps (one per package looked at).
@@ -899,4 +900,29 @@ func (v *FleetView) Repos() []RepoHealth {
 	}
 	slices.SortFunc(out, func(a, b RepoHealth) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	return out
+}
+
+// Memo returns the answer kept under key in this view, building and keeping it on first ask
+// (up to maxInstalledMemo answers; beyond that build is called every time). The view never
+// changes, so an answer derived from it and the same data version is exact for its life.
+func (v *FleetView) Memo(key string, build func() (any, error)) (any, error) {
+	v.memoMu.Lock()
+	a, ok := v.memo[key]
+	v.memoMu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := build()
+	if err != nil {
+		return nil, err
+	}
+	v.memoMu.Lock()
+	if v.memo == nil {
+		v.memo = map[string]any{}
+	}
+	if len(v.memo) < maxInstalledMemo {
+		v.memo[key] = a
+	}
+	v.memoMu.Unlock()
+	return a, nil
 }

@@ -162,12 +162,12 @@ func (s *server) apiPackages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiPackage(w http.ResponseWriter, r *http.Request) {
-	vs, _, _, err := s.packageData(r.Context(), r.PathValue("name"))
+	a, v, err := s.packageData(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	s.apiJSON(w, http.StatusOK, list(vs, len(vs)))
+	s.apiFleetJSON(w, r, v, func() (any, error) { return list(a.vs, len(a.vs)), nil })
 }
 
 func (s *server) apiErrata(w http.ResponseWriter, r *http.Request) {

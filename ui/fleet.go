@@ -177,17 +177,19 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiUpdates(w http.ResponseWriter, r *http.Request) {
-	ups, _, _, err := s.fleetUpdates(r)
+	ups, v, _, err := s.fleetUpdates(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	total, names := len(ups), -1
-	if q := r.URL.Query(); q.Get("all") != "1" {
-		_, off := pageOf(q, updatesPerPage)
-		ups, names = ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))], apiHostNames
-	}
-	s.apiJSON(w, http.StatusOK, list(output.Map(ups, output.FleetUpdateNames(names)), total))
+	s.apiFleetJSON(w, r, v, func() (any, error) {
+		total, names := len(ups), -1
+		if q := r.URL.Query(); q.Get("all") != "1" {
+			_, off := pageOf(q, updatesPerPage)
+			ups, names = ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))], apiHostNames
+		}
+		return list(output.Map(ups, output.FleetUpdateNames(names)), total), nil
+	})
 }
 
 // localPackages answers /packages?orphaned=1 and /api/v1/packages?orphaned=1: the packages

@@ -121,6 +121,18 @@ func pageOf(q url.Values, per int) (int, int) {
 
 func pagesFor(total, per int) int { return max(1, (total+per-1)/per) }
 
+// cellClass is the class attribute of cell c in column i: the column's class and the cell's.
+func cellClass(cs []column, i int, c cell) string {
+	switch col := colClass(cs, i); {
+	case col == "":
+		return c.Class
+	case c.Class == "":
+		return col
+	default:
+		return col + " " + c.Class
+	}
+}
+
 func colClass(cs []column, i int) string {
 	if i < len(cs) {
 		return cs[i].Class

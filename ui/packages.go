@@ -164,12 +164,33 @@ type packageHost struct {
 	Local   bool // from no repository
 }
 
+// packageAnswer is packageData's answer, kept per data version in the fleet view.
+type packageAnswer struct {
+	vs                []store.PackageVersion
+	inst              []store.Installed
+	pending, security int // installations with an update pending, and with a security one
+}
+
 // packageData gathers /packages/{name}: every known version, newest first by the package
-// type's version rule (each with its hosts), and every installation of one of them.
-func (s *server) packageData(ctx context.Context, name string) ([]store.PackageVersion, []store.Installed, *store.FleetView, error) {
+// type's version rule (each with its hosts), and every installation of one of them. The
+// answer is kept in the fleet view (it is the same until the data changes) and shared: callers
+// must not modify it.
+func (s *server) packageData(ctx context.Context, name string) (packageAnswer, *store.FleetView, error) {
+	v, err := s.fleetView(ctx)
+	if err != nil {
+		return packageAnswer{}, nil, err
+	}
+	a, err := v.Memo("package\x00"+name, func() (any, error) { return s.loadPackage(ctx, v, name) })
+	if err != nil {
+		return packageAnswer{}, nil, err
+	}
+	return a.(packageAnswer), v, nil
+}
+
+func (s *server) loadPackage(ctx context.Context, v *store.FleetView, name string) (packageAnswer, error) {
 	vs, err := s.db.PackageVersionsOffered(ctx, name)
 	if err != nil {
-		return nil, nil, nil, err
+		return packageAnswer{}, err
 	}
 	slices.SortStableFunc(vs, func(a, b store.PackageVersion) int {
 		return cmp.Or(strings.Compare(a.Key.Type, b.Key.Type),
@@ -177,22 +198,24 @@ func (s *server) packageData(ctx context.Context, name string) ([]store.PackageV
 				version.EVR{Epoch: b.Key.Epoch, Version: b.Key.Version, Release: b.Key.Release}),
 			strings.Compare(a.Key.Arch, b.Key.Arch))
 	})
-	v, err := s.fleetView(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	idx := make(map[int64]int, len(vs))
 	ids := make([]int64, len(vs))
 	for i, pv := range vs {
 		idx[pv.ID], ids[i] = i, pv.ID
 	}
 	slices.Sort(ids)
-	inst := v.InstalledOn(ids)
-	for _, in := range inst {
+	a := packageAnswer{vs: vs, inst: v.InstalledOn(ids)}
+	for _, in := range a.inst {
 		pv := &vs[idx[in.PackageID]]
 		pv.Hosts = append(pv.Hosts, in.Host.Hostname)
+		if u, ok := v.PendingFor(in.Host.ID, in.PackageID); ok {
+			a.pending++
+			if u.Security {
+				a.security++
+			}
+		}
 	}
-	return vs, inst, v, nil
+	return a, nil
 }
 
 // packageHostOf is installation in of vs as a row of /packages/{name}.
@@ -217,7 +240,7 @@ const hostsPerPackagePage = 100
 
 func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	vs, inst, v, err := s.packageData(r.Context(), name)
+	a, v, err := s.packageData(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, notFoundErr("No package named "+name+" is installed or offered."))
 		return
@@ -226,19 +249,11 @@ func (s *server) packageDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantCSV(r) {
-		writeCSV(s, w, "package-"+name, output.Rows(vs, packageVersionRow))
+		writeCSV(s, w, "package-"+name, output.Rows(a.vs, packageVersionRow))
 		return
 	}
 	q := r.URL.Query()
-	pending, security := 0, 0
-	for _, in := range inst {
-		if u, ok := v.PendingFor(in.Host.ID, in.PackageID); ok {
-			pending++
-			if u.Security {
-				security++
-			}
-		}
-	}
+	vs, inst, pending, security := a.vs, a.inst, a.pending, a.security
 	pageNo, off := pageOf(q, hostsPerPackagePage)
 	shown := inst[min(off, len(inst)):min(off+hostsPerPackagePage, len(inst))]
 	l := listPage{Heading: name, TestID: "package-hosts-table", RowID: "package-host-row",

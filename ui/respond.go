@@ -74,6 +74,28 @@ func (s *server) apiJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
 		return
 	}
+	writeAPIBody(w, status, body)
+}
+
+// apiFleetJSON answers a read of the fleet view v with the JSON of what answer returns,
+// encoded once per data version and request URI (a 10,000-host answer is encoded, not
+// rebuilt, for every client asking the same).
+func (s *server) apiFleetJSON(w http.ResponseWriter, r *http.Request, v *store.FleetView, answer func() (any, error)) {
+	b, err := v.Memo("api\x00"+r.URL.RequestURI(), func() (any, error) {
+		a, err := answer()
+		if err != nil {
+			return nil, err
+		}
+		return output.MarshalJSON(a)
+	})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPIBody(w, http.StatusOK, b.([]byte))
+}
+
+func writeAPIBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
