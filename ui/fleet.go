@@ -116,7 +116,12 @@ func (s *server) fleetUpdates(r *http.Request) ([]store.FleetUpdate, *store.Flee
 	return v.Updates(f), v, f, nil
 }
 
-const updatesPerPage = 100
+// updatesPerPage is the page size of /api/v1/updates; the /updates page shows
+// updatesPerUIPage rows, as the host list does.
+const (
+	updatesPerPage   = 100
+	updatesPerUIPage = 50
+)
 
 // apiHostNames is how many host names each item of a page of /api/v1/updates carries; all=1
 // (or /api/v1/hosts?pending=NAME) has them all, and host_count always counts them all.
@@ -147,8 +152,8 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 			security++
 		}
 	}
-	pageNo, off := pageOf(q, updatesPerPage)
-	shown := ups[min(off, len(ups)):min(off+updatesPerPage, len(ups))]
+	pageNo, off := pageOf(q, updatesPerUIPage)
+	shown := ups[min(off, len(ups)):min(off+updatesPerUIPage, len(ups))]
 	l := listPage{Heading: "Updates", TestID: "updates-table", RowID: "update-row",
 		Sub: plural(len(ups), "pending update") + " (" + num(security) + " security) on " +
 			plural(v.UpdatesHosts(f), "host") + ". Each row is one package version update; Hosts lists who needs it.",
@@ -156,7 +161,7 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 			{Label: "Available"}, {Label: "Type"}, {Label: "Repository", Class: "hide-sm"}, {Label: "Hosts", Class: "num"}, {Label: "On"}},
 		Empty: "No pending update matches.", CSV: csvLink("/updates", q),
 		Filters: updatesFilters(q, snap.Facets(), v.Repos()),
-		Page:    pageNo, Pages: pagesFor(len(ups), updatesPerPage), PageLink: pageLink("/updates", q)}
+		Page:    pageNo, Pages: pagesFor(len(ups), updatesPerUIPage), PageLink: pageLink("/updates", q)}
 	for _, u := range shown {
 		kind, label := "bugfix", "bugfix"
 		if u.Security {
