@@ -26,6 +26,7 @@ var helpFlags = map[string][]string{
 	"repos":                {"config", "data", "json"},
 	"updates":              {"config", "data", "json", "package", "security", "tag", "os"},
 	"packages":             {"config", "data", "json", "orphaned", "host"},
+	"diff":                 {"config", "data", "json"},
 	"user add":             {"config", "data", "role", "password-stdin"},
 	"user passwd":          {"config", "data", "password-stdin"},
 	"apikey add":           {"config", "data", "kind", "role"},

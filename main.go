@@ -36,18 +36,14 @@ func main() {
 // commands is the table of commands by section, as `patchward help` prints it. Adding a command
 // is one file in ui/cli and one row here.
 var commands = []cli.Section{
-	{Title: "Server", Commands: []cli.Command{
-		{Name: "serve", Summary: "run the server (UI, API, report intake, jobs)", Run: cli.Serve},
-	}},
+	{Title: "Server", Commands: []cli.Command{{Name: "serve", Summary: "run the server (UI, API, report intake, jobs)", Run: cli.Serve}}},
 	{Title: "Agent (on monitored hosts)", Commands: []cli.Command{
 		{Name: "report", Summary: "collect and send this host's report", Run: cli.Agent},
 		{Name: "agent install", Summary: "install the timer and package-manager hooks", Run: cli.Agent},
 		{Name: "agent uninstall", Summary: "remove the timer and package-manager hooks", Run: cli.Agent},
 		{Name: "agent zypp-plugin", Summary: "zypper commit plugin (run by libzypp)", Run: cli.Agent},
 	}},
-	{Title: "Benchmarking", Commands: []cli.Command{
-		{Name: "simulate", Summary: "report a simulated fleet built from real indexes", Run: cli.Simulate},
-	}},
+	{Title: "Benchmarking", Commands: []cli.Command{{Name: "simulate", Summary: "report a simulated fleet built from real indexes", Run: cli.Simulate}}},
 	{Title: "Jobs (safe while the server runs)", Commands: []cli.Command{
 		{Name: "process", Summary: "process pending reports", Run: cli.Process},
 		{Name: "ingest", Summary: "load report files carried across an air gap", Run: cli.Ingest},
@@ -60,6 +56,7 @@ var commands = []cli.Section{
 		{Name: "repos", Summary: "repositories and mirror status", Run: cli.Repos},
 		{Name: "updates", Summary: "pending updates across the fleet, with the hosts that need each", Run: cli.Updates},
 		{Name: "packages", Summary: "installed packages; --orphaned: those from no repository", Run: cli.Packages},
+		{Name: "diff", Summary: "packages only on one of two hosts or at different versions", Run: cli.Diff},
 	}},
 	{Title: "Admin", Commands: []cli.Command{
 		{Name: "user add", Summary: "create a user (random password unless --password-stdin)", Run: cli.UserAdd},

@@ -343,3 +343,14 @@ func LocalPackageOf(p store.LocalPackage) LocalPackage {
 	return LocalPackage{Name: p.Key.Name, Type: p.Key.Type, Arch: p.Key.Arch, Version: p.Key.EVR(), HostCount: p.Count,
 		Hosts: p.HostNames(-1)}
 }
+
+// HostDiff is one line of `patchward diff A B --json`: a package name and arch installed on
+// only one of two hosts (Change "only_a" or "only_b") or at different versions ("version").
+// A and B are the versions on each host, several joined by ", " (kernels), "" if none.
+type HostDiff struct {
+	Change string
+	Name   string
+	Arch   string
+	A      string
+	B      string
+}
