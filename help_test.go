@@ -21,6 +21,7 @@ var helpFlags = map[string][]string{
 	"ingest":               {"config", "data"},
 	"refresh":              {"config", "data", "force", "repo", "quiet"},
 	"find-updates":         {"config", "data", "host", "force"},
+	"clean-reports":        {"config", "data", "keep", "quiet"},
 	"hosts":                {"config", "data", "json"},
 	"host":                 {"config", "data", "json"},
 	"repos":                {"config", "data", "json"},

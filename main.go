@@ -49,6 +49,7 @@ var commands = []cli.Section{
 		{Name: "ingest", Summary: "load report files carried across an air gap", Run: cli.Ingest},
 		{Name: "refresh", Summary: "refresh repository metadata", Run: cli.Refresh},
 		{Name: "find-updates", Summary: "find updates for hosts", Run: cli.FindUpdates},
+		{Name: "clean-reports", Summary: "delete old processed and rejected reports", Run: cli.CleanReports},
 	}},
 	{Title: "Queries", Commands: []cli.Command{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"patchward/store"
 )
@@ -61,5 +63,48 @@ func TestCLIDiff(t *testing.T) {
 		&strings.Builder{}, &strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), `"nosuch"`) {
 		t.Errorf("unknown host: got %v, want an error naming nosuch", err)
+	}
+}
+
+// TestCLICleanReports: clean-reports keeps the newest --keep processed reports of each host,
+// drops rejected uploads past ingest.keep_rejected (30 days by default), keeps pending ones,
+// and prints what it deleted unless --quiet.
+func TestCLICleanReports(t *testing.T) {
+	data := t.TempDir()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	ctx := t.Context()
+	hr := store.HostReport{Hostname: "a.example.org", OS: "Debian GNU/Linux 12 (bookworm)", Arch: "amd64",
+		Packages: []store.PackageKey{deb("bash", "5.2.15-2")}}
+	for range 4 {
+		id, err := db.SaveReport(ctx, store.Report{Protocol: "native"}, hr)
+		must(t, err)
+		_, err = db.ApplyHostReport(ctx, id, hr)
+		must(t, err)
+	}
+	_, err := db.SaveReport(ctx, store.Report{Protocol: "native"}, hr) // pending
+	must(t, err)
+	_, err = db.SaveRejectedReport(ctx, store.Report{Protocol: "1", Received: db.Now().Add(-60 * 24 * time.Hour)}, "bad", nil)
+	must(t, err)
+	_, err = db.SaveRejectedReport(ctx, store.Report{Protocol: "1"}, "bad", nil)
+	must(t, err)
+	db.Close()
+
+	if out := runCLI(t, data, "clean-reports", "--keep", "2", "--quiet"); out != "" {
+		t.Errorf("--quiet: got %q, want nothing", out)
+	}
+	db = store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	rs, err := db.Reports(ctx, store.ReportFilter{})
+	must(t, err)
+	db.Close()
+	count := map[string]int{}
+	for _, r := range rs {
+		count[r.Status]++
+	}
+	if want := map[string]int{"processed": 2, "pending": 1, "rejected": 1}; !maps.Equal(count, want) {
+		t.Errorf("after clean-reports --keep 2: got %v, want %v", count, want)
+	}
+	out := runCLI(t, data, "clean-reports", "--keep", "1")
+	if want := "deleted 1 processed report(s) beyond the newest 1 per host, 0 rejected report(s)"; !strings.Contains(out, want) {
+		t.Errorf("clean-reports --keep 1: got %q, want %q", out, want)
 	}
 }
