@@ -22,6 +22,7 @@ var helpFlags = map[string][]string{
 	"refresh":              {"config", "data", "force", "repo", "quiet"},
 	"find-updates":         {"config", "data", "host", "force"},
 	"clean-reports":        {"config", "data", "keep", "quiet"},
+	"dbcheck":              {"config", "data", "fix", "quiet"},
 	"hosts":                {"config", "data", "json"},
 	"host":                 {"config", "data", "json"},
 	"repos":                {"config", "data", "json"},

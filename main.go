@@ -50,6 +50,7 @@ var commands = []cli.Section{
 		{Name: "refresh", Summary: "refresh repository metadata", Run: cli.Refresh},
 		{Name: "find-updates", Summary: "find updates for hosts", Run: cli.FindUpdates},
 		{Name: "clean-reports", Summary: "delete old processed and rejected reports", Run: cli.CleanReports},
+		{Name: "dbcheck", Summary: "check the database and count unused rows (--fix deletes them)", Run: cli.DBCheck},
 	}},
 	{Title: "Queries", Commands: []cli.Command{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},

@@ -108,3 +108,74 @@ func TestCLICleanReports(t *testing.T) {
 		t.Errorf("clean-reports --keep 1: got %q, want %q", out, want)
 	}
 }
+
+// TestCLIDBCheck: on a database built through the store, with a host whose old package set,
+// computation and packages nobody uses since its last report, dbcheck counts them, --fix
+// removes them and nothing else: the host's updates and packages are the same afterwards and
+// a second run finds nothing.
+func TestCLIDBCheck(t *testing.T) {
+	data := t.TempDir()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	ctx := t.Context()
+	repos := []store.ReportedRepo{{Type: "deb", Name: "Debian 12 main", Priority: 500,
+		URLs: []string{"http://deb.example.org/debian/dists/bookworm/main/binary-amd64/"}}}
+	report := func(name string, pkgs ...store.PackageKey) {
+		t.Helper()
+		_, err := db.ApplyHostReport(ctx, 0, store.HostReport{Hostname: name, OS: "Debian GNU/Linux 12 (bookworm)",
+			Arch: "amd64", Packages: pkgs, Repos: repos})
+		must(t, err)
+	}
+	report("web1.example.org", deb("bash", "5.2.15-2"), deb("curl", "7.88.1-10"), deb("oldtool", "1.0"))
+	mirrors, err := db.MirrorsToRefresh(ctx, 0)
+	must(t, err)
+	if len(mirrors) != 1 {
+		t.Fatalf("got %d mirrors, want 1", len(mirrors))
+	}
+	_, err = db.SaveMirrorPackages(ctx, mirrors[0].ID, []store.PackageKey{deb("bash", "5.2.15-3"), deb("curl", "7.88.1-10+deb12u8")},
+		nil, store.MirrorMeta{Checksum: "x"})
+	must(t, err)
+	db.Close()
+	runCLI(t, data, "find-updates")
+	db = store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	report("web1.example.org", deb("bash", "5.2.15-2"), deb("curl", "7.88.1-10"), deb("newtool", "1.0"))
+	report("web2.example.org", deb("bash", "5.2.15-2"))
+	db.Close()
+	runCLI(t, data, "find-updates")
+	hostsBefore := []string{runCLI(t, data, "host", "web1.example.org", "--json"), runCLI(t, data, "host", "web2.example.org", "--json"),
+		runCLI(t, data, "diff", "web1.example.org", "web2.example.org")}
+	if h := hostJSONOf(t, data, "web1.example.org"); len(h.Updates) != 2 {
+		t.Fatalf("fixture: web1 has updates %+v, want bash and curl", h.Updates)
+	}
+
+	out := runCLI(t, data, "dbcheck")
+	for _, want := range []string{"integrity: ok\n", "foreign keys: 0 violation(s)\n", "would delete 1 computations no host uses\n",
+		"would delete 1 package sets no host uses\n", "would delete 1 packages nothing refers to\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dbcheck: got\n%s\nwant a line %q", out, want)
+		}
+	}
+	if again := runCLI(t, data, "dbcheck"); again != out {
+		t.Errorf("a second dry run differs:\n%s\nfirst:\n%s", again, out)
+	}
+	out = runCLI(t, data, "dbcheck", "--fix")
+	if !strings.Contains(out, "deleted 1 packages nothing refers to\n") || !strings.Contains(out, "after: integrity ok, 0 foreign key violation(s)") {
+		t.Errorf("dbcheck --fix: got\n%s", out)
+	}
+	hostsAfter := []string{runCLI(t, data, "host", "web1.example.org", "--json"), runCLI(t, data, "host", "web2.example.org", "--json"),
+		runCLI(t, data, "diff", "web1.example.org", "web2.example.org")}
+	for i := range hostsBefore {
+		if hostsAfter[i] != hostsBefore[i] {
+			t.Errorf("after --fix:\n%s\nbefore:\n%s", hostsAfter[i], hostsBefore[i])
+		}
+	}
+	runCLI(t, data, "find-updates", "--force")
+	if h := hostJSONOf(t, data, "web1.example.org"); len(h.Updates) != 2 {
+		t.Errorf("after --fix and find-updates --force: web1 updates %+v, want bash and curl", h.Updates)
+	}
+	if out := runCLI(t, data, "dbcheck", "--quiet"); out != "" {
+		t.Errorf("dbcheck --quiet: got %q", out)
+	}
+	if out := runCLI(t, data, "dbcheck"); strings.Contains(out, "would delete 1") {
+		t.Errorf("after --fix: got\n%s\nwant nothing left to delete", out)
+	}
+}
