@@ -51,6 +51,7 @@ var commands = []cli.Section{
 		{Name: "find-updates", Summary: "find updates for hosts", Run: cli.FindUpdates},
 		{Name: "clean-reports", Summary: "delete old processed and rejected reports", Run: cli.CleanReports},
 		{Name: "dbcheck", Summary: "check the database and count unused rows (--fix deletes them)", Run: cli.DBCheck},
+		{Name: "all", Summary: "refresh, process, find-updates, clean-reports and dbcheck, for one cron line", Run: cli.All},
 	}},
 	{Title: "Queries", Commands: []cli.Command{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},

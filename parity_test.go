@@ -179,3 +179,74 @@ func TestCLIDBCheck(t *testing.T) {
 		t.Errorf("after --fix: got\n%s\nwant nothing left to delete", out)
 	}
 }
+
+// TestCLIAll: `patchward all` runs the jobs in order, prints each one's summary (nothing with
+// --quiet) and stops at the first failure: a mirror that cannot be read fails refresh, and
+// the pending report is then left for the next run.
+func TestCLIAll(t *testing.T) {
+	data := t.TempDir()
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	hr := store.HostReport{Hostname: "a.example.org", OS: "Debian GNU/Linux 12 (bookworm)", Arch: "amd64",
+		Packages: []store.PackageKey{deb("bash", "5.2.15-2")}}
+	_, err := db.SaveReport(t.Context(), store.Report{Protocol: "native"}, hr)
+	must(t, err)
+	db.Close()
+	out := runCLI(t, data, "all")
+	var at []int
+	for _, step := range []string{"refreshed 0 mirror(s)", "processed 1 report(s)", "computed ", "deleted 0 processed report(s)",
+		"integrity: ok", "would delete 0 packages"} {
+		i := strings.Index(out, step)
+		if i < 0 || (len(at) > 0 && i < at[len(at)-1]) {
+			t.Fatalf("all: got\n%s\nwant %q after the steps before it", out, step)
+		}
+		at = append(at, i)
+	}
+	if out := runCLI(t, data, "all", "--quiet"); out != "" {
+		t.Errorf("all --quiet: got %q, want nothing", out)
+	}
+
+	// A mirror on a closed loopback port: refresh fails, process never runs.
+	db = store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	hr.Repos = []store.ReportedRepo{{Type: "deb", Name: "dead", Priority: 500, URLs: []string{"http://127.0.0.1:1/debian/dists/x/main/binary-amd64/"}}}
+	_, err = db.ApplyHostReport(t.Context(), 0, hr)
+	must(t, err)
+	pending, err := db.SaveReport(t.Context(), store.Report{Protocol: "native"}, hr)
+	must(t, err)
+	db.Close()
+	var stdout, stderr strings.Builder
+	err = run(t.Context(), []string{"all", "--quiet", "--data", data}, testEnviron(), strings.NewReader(""), &stdout, &stderr)
+	if err == nil || !strings.HasPrefix(err.Error(), "all: refresh: 1 mirror(s) failed") {
+		t.Errorf("all with a dead mirror: got %v, want all: refresh: 1 mirror(s) failed", err)
+	}
+	if stdout.String() != "" {
+		t.Errorf("all --quiet: stdout %q, want nothing", stdout.String())
+	}
+	db = store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	r, err := db.Report(t.Context(), pending)
+	must(t, err)
+	db.Close()
+	if r.Status != store.ReportPending {
+		t.Errorf("after a failed refresh: report is %s, want pending (process must not run)", r.Status)
+	}
+}
+
+// TestCLIQuiet: every command that prints progress or a summary prints nothing with --quiet.
+func TestCLIQuiet(t *testing.T) {
+	data := seedHosts(t, map[string][]store.PackageKey{"a.example.org": {deb("bash", "5.2.15-2")}})
+	dir := t.TempDir()
+	b1, b2 := filepath.Join(dir, "1.db"), filepath.Join(dir, "2.db")
+	for _, args := range [][]string{
+		{"refresh"}, {"process"}, {"find-updates"}, {"find-updates", "--host", "a.example.org"}, {"clean-reports"},
+		{"dbcheck"}, {"dbcheck", "--fix"}, {"all"}, {"repo", "link"}, {"backup", b1}, {"restore", b1},
+	} {
+		if out := runCLI(t, data, append(args, "--quiet")...); out != "" {
+			t.Errorf("patchward %s --quiet: got %q, want nothing", strings.Join(args, " "), out)
+		}
+		if args[0] == "backup" {
+			args[1] = b2 // a backup never overwrites a file
+		}
+		if out := runCLI(t, data, args...); out == "" {
+			t.Errorf("patchward %s: got nothing, want its summary", strings.Join(args, " "))
+		}
+	}
+}

@@ -13,16 +13,16 @@ import (
 func CleanReports(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	keep := f.Int("keep", 0, "processed reports to keep per host (default: ingest.keep_reports)")
-	quiet := f.Bool("quiet", false, "print nothing unless there is an error")
+	f.quietFlag()
 	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
 		if *keep < 0 {
 			return fmt.Errorf("clean-reports: --keep %d: want at least 1", *keep)
 		}
-		return cleanReports(ctx, env, a, *keep, *quiet)
+		return cleanReports(ctx, env, a, *keep)
 	})
 }
 
-func cleanReports(ctx context.Context, env *Env, a *app.App, keep int, quiet bool) error {
+func cleanReports(ctx context.Context, env *Env, a *app.App, keep int) error {
 	cfg := a.Config().Ingest
 	if keep == 0 {
 		keep = cfg.KeepReports
@@ -31,9 +31,7 @@ func cleanReports(ctx context.Context, env *Env, a *app.App, keep int, quiet boo
 	if err != nil {
 		return err
 	}
-	if !quiet {
-		fmt.Fprintf(env.Stdout, "deleted %d processed report(s) beyond the newest %d per host, %d rejected report(s) older than %s\n",
-			p.Processed, keep, p.Rejected, cfg.KeepRejected)
-	}
+	fmt.Fprintf(env.Stdout, "deleted %d processed report(s) beyond the newest %d per host, %d rejected report(s) older than %s\n",
+		p.Processed, keep, p.Rejected, cfg.KeepRejected)
 	return nil
 }

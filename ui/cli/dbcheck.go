@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"patchward/ui/app"
@@ -15,17 +14,14 @@ import (
 func DBCheck(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	fix := f.Bool("fix", false, "delete the unused rows")
-	quiet := f.Bool("quiet", false, "print nothing unless there is an error")
+	f.quietFlag()
 	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
-		return dbCheck(ctx, env, a, *fix, *quiet)
+		return dbCheck(ctx, env, a, *fix)
 	})
 }
 
-func dbCheck(ctx context.Context, env *Env, a *app.App, fix, quiet bool) error {
+func dbCheck(ctx context.Context, env *Env, a *app.App, fix bool) error {
 	out := env.Stdout
-	if quiet {
-		out = io.Discard
-	}
 	in, err := a.DB().CheckIntegrity(ctx)
 	if err != nil {
 		return err
