@@ -30,6 +30,7 @@ var helpFlags = map[string][]string{
 	"updates":              {"config", "data", "json", "package", "security", "tag", "os"},
 	"packages":             {"config", "data", "json", "orphaned", "host"},
 	"diff":                 {"config", "data", "json"},
+	"dns-check":            {"config", "data", "host", "dns-server"},
 	"user add":             {"config", "data", "role", "password-stdin"},
 	"user passwd":          {"config", "data", "password-stdin"},
 	"apikey add":           {"config", "data", "kind", "role"},

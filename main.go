@@ -60,6 +60,7 @@ var commands = []cli.Section{
 		{Name: "updates", Summary: "pending updates across the fleet, with the hosts that need each", Run: cli.Updates},
 		{Name: "packages", Summary: "installed packages; --orphaned: those from no repository", Run: cli.Packages},
 		{Name: "diff", Summary: "packages only on one of two hosts or at different versions", Run: cli.Diff},
+		{Name: "dns-check", Summary: "reverse DNS of each host's reporting address against its name", Run: cli.DNSCheck},
 	}},
 	{Title: "Admin", Commands: []cli.Command{
 		{Name: "user add", Summary: "create a user (random password unless --password-stdin)", Run: cli.UserAdd},
