@@ -73,13 +73,22 @@ func TestCLIDNSCheck(t *testing.T) {
 		"11.2.0.192.in-addr.arpa.": {"something-else.example.org.", "other.example.org."},
 	})
 	data := dnsHosts(t, map[string]string{"web1.example.org": "192.0.2.10", "web2.example.org": "192.0.2.11",
-		"web3.example.org": "192.0.2.12", "web4.example.org": ""})
+		"web3.example.org": "192.0.2.12", "web4.example.org": "", "web5.example.org": "192.0.2.10"})
+	db := store.OpenTestFile(t, filepath.Join(data, "patchward.db"))
+	h, err := db.HostByName(t.Context(), "web5.example.org")
+	must(t, err)
+	if !h.CheckDNS {
+		t.Error("check_dns: got off for a new host, want on")
+	}
+	must(t, db.SetHostCheckDNS(t.Context(), h.ID, false))
+	db.Close()
 	out := runCLI(t, data, "dns-check", "--dns-server", server)
 	for _, want := range []string{
 		`web1.example.org +192.0.2.10 +match +WEB1.example.org\n`,
 		`web2.example.org +192.0.2.11 +mismatch +something-else.example.org other.example.org\n`,
 		`web3.example.org +192.0.2.12 +no PTR *\n`,
 		`web4.example.org +no address *\n`,
+		`web5.example.org +192.0.2.10 +not checked \(check_dns off\) *\n`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("dns-check: got\n%s\nwant a line matching %q", out, want)
@@ -89,7 +98,10 @@ func TestCLIDNSCheck(t *testing.T) {
 	if strings.Contains(out, "web1") || !strings.Contains(out, "mismatch") {
 		t.Errorf("dns-check --host web2.example.org: got\n%s", out)
 	}
-	err := run(t.Context(), []string{"dns-check", "--host", "nosuch", "--data", data}, nil, strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
+	if out := runCLI(t, data, "dns-check", "--dns-server", server, "--host", "web5.example.org"); !strings.Contains(out, "mismatch") {
+		t.Errorf("dns-check --host web5.example.org (check_dns off, but named): got\n%s, want it checked", out)
+	}
+	err = run(t.Context(), []string{"dns-check", "--host", "nosuch", "--data", data}, nil, strings.NewReader(""), &strings.Builder{}, &strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), `"nosuch"`) {
 		t.Errorf("unknown host: got %v, want an error naming it", err)
 	}

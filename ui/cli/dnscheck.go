@@ -15,7 +15,8 @@ import (
 )
 
 // DNSCheck is `patchward dns-check`: Patchman's -n, the reverse DNS of each host's last
-// reporting address compared with its name. Only a report shows it: a mismatch is not an error.
+// reporting address compared with its name, for the hosts whose check_dns setting is on (or
+// the one --host names). Only a report shows it: a mismatch is not an error.
 func DNSCheck(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	host := f.String("host", "", "only this host")
@@ -34,7 +35,7 @@ func DNSCheck(ctx context.Context, env *Env, args []string) error {
 			}
 			hosts = []store.HostSummary{h}
 		}
-		results := checkDNS(ctx, resolver(*server), hosts)
+		results := checkDNS(ctx, resolver(*server), hosts, *host != "")
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "HOST\tADDRESS\tRESULT\tPTR")
 		for i, h := range hosts {
@@ -61,12 +62,17 @@ type dnsResult struct {
 }
 
 // checkDNS looks the hosts' addresses up a few at a time: a fleet's worth of PTR queries one
-// after another would take minutes when the DNS server is slow.
-func checkDNS(ctx context.Context, r *net.Resolver, hosts []store.HostSummary) []dnsResult {
+// after another would take minutes when the DNS server is slow. Hosts with check_dns off are
+// left out unless named (--host).
+func checkDNS(ctx context.Context, r *net.Resolver, hosts []store.HostSummary, named bool) []dnsResult {
 	out := make([]dnsResult, len(hosts))
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	for i, h := range hosts {
+		if !h.CheckDNS && !named {
+			out[i] = dnsResult{result: "not checked (check_dns off)"}
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
