@@ -44,6 +44,7 @@ var helpFlags = map[string][]string{
 	"host-token revoke":    {"config", "data"},
 	"hosts delete":         {"config", "data", "match", "yes"},
 	"version":              nil,
+	"completion":           nil,
 	"backup":               {"config", "data", "quiet"},
 	"restore":              {"config", "data", "quiet"},
 }

@@ -76,6 +76,7 @@ var commands = []cli.Section{
 		{Name: "host-token revoke", Summary: "make an enrolled host enroll again", Run: cli.HostTokenRevoke},
 		{Name: "hosts delete", Summary: "delete the hosts matching --match GLOB (lists them; --yes deletes)", Run: cli.HostsDelete},
 		{Name: "version", Summary: "print the version", Run: cli.Version},
+		{Name: "completion", Summary: "print a bash or zsh completion script", Run: cli.Completion},
 	}},
 	{Title: "Operations", Commands: []cli.Command{
 		{Name: "backup", Summary: "write a consistent copy of the database (safe while the server runs)", Run: cli.Backup},
@@ -93,6 +94,6 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	env := &cli.Env{Name: cmd.Name, Summary: cmd.Summary, Environ: environ, Stdin: stdin, Stdout: stdout,
-		Stderr: stderr, Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs}
+		Stderr: stderr, Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs, Commands: commands}
 	return cmd.Run(ctx, env, rest)
 }

@@ -41,6 +41,8 @@ type Env struct {
 	LoadConfig func(path string, environ []string, flags map[string]any) (app.Config, error)
 	// Jobs is the table of scheduled jobs of a server.
 	Jobs func(*app.App) []app.Job
+	// Commands is the command table, for shell completion.
+	Commands []Section
 }
 
 // Find looks up the command args start with: its name, or its name and verb ("user add").
