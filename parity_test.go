@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +249,32 @@ func TestCLIQuiet(t *testing.T) {
 		}
 		if out := runCLI(t, data, args...); out == "" {
 			t.Errorf("patchward %s: got nothing, want its summary", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestREADMECommands: the README's command table names every command, and its Patchman table
+// every flag of `patchman -h` that an admin moving over types.
+func TestREADMECommands(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	must(t, err)
+	readme := string(b)
+	for _, s := range commands {
+		for _, c := range s.Commands {
+			if !regexp.MustCompile("`patchward " + regexp.QuoteMeta(c.Name) + "[ `]").MatchString(readme) {
+				t.Errorf("README command table: no row for %q", c.Name)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile("\\| `patchman ([^`]*)`").FindAllStringSubmatch(readme, -1) {
+		for _, f := range strings.Fields(m[1]) {
+			seen[f] = true
+		}
+	}
+	for _, f := range strings.Fields("-r -f -q -R -lr -lh -u -A -H -p -c -d -n -a -D -e -v") {
+		if !seen[f] {
+			t.Errorf("README Patchman table: no row for patchman %s", f)
 		}
 	}
 }
