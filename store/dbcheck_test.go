@@ -152,3 +152,39 @@ func TestCleanOrphans(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanOrphansRefreshHints: refresh looks package ids up on the reader pool before its
+// write transaction; should dbcheck --fix delete one of them in between, the mirror still gets
+// the right packages (the stale hints are dropped, not stored).
+func TestCleanOrphansRefreshHints(t *testing.T) {
+	ctx := context.Background()
+	db := openMirrorTestDB(t)
+	applyNew(t, db, ingestReport("a.example.org", "3.0.1"))
+	applyNew(t, db, ingestReport("a.example.org", "3.0.2")) // openssl 3.0.1 is now unused
+	_, mirror := addRepoMirror(t, db, "extra", "http://extra.example.org/debian/", true, true)
+	keys := []PackageKey{{Type: "deb", Name: "openssl", Arch: "amd64", Version: "3.0.1", Release: "1~deb12u1"},
+		{Type: "deb", Name: "bash", Arch: "amd64", Version: "5.2.15", Release: "2+b8"}}
+	known, err := db.KnownPackageIDs(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if known[0] == 0 || known[1] == 0 {
+		t.Fatalf("fixture: known ids %v, want both", known)
+	}
+	if _, err := db.CleanOrphans(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveMirrorPackages(ctx, mirror, keys, known, MirrorMeta{Checksum: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.MirrorPackages(ctx, mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "bash" || got[1].Name != "openssl" || got[1].Version != "3.0.1" {
+		t.Errorf("mirror packages: got %+v, want bash and openssl 3.0.1", got)
+	}
+	if in, err := db.CheckIntegrity(ctx); err != nil || !in.OK() {
+		t.Errorf("integrity: %+v, %v", in, err)
+	}
+}
