@@ -36,23 +36,22 @@ func main() {
 // commands is the table of commands by section, as `patchward help` prints it. Adding a command
 // is one file in ui/cli and one row here.
 var commands = []cli.Section{
-	{Title: "Server", Commands: []cli.Command{
-		{Name: "serve", Summary: "run the server (UI, API, report intake, jobs)", Run: cli.Serve},
-	}},
+	{Title: "Server", Commands: []cli.Command{{Name: "serve", Summary: "run the server (UI, API, report intake, jobs)", Run: cli.Serve}}},
 	{Title: "Agent (on monitored hosts)", Commands: []cli.Command{
 		{Name: "report", Summary: "collect and send this host's report", Run: cli.Agent},
 		{Name: "agent install", Summary: "install the timer and package-manager hooks", Run: cli.Agent},
 		{Name: "agent uninstall", Summary: "remove the timer and package-manager hooks", Run: cli.Agent},
 		{Name: "agent zypp-plugin", Summary: "zypper commit plugin (run by libzypp)", Run: cli.Agent},
 	}},
-	{Title: "Benchmarking", Commands: []cli.Command{
-		{Name: "simulate", Summary: "report a simulated fleet built from real indexes", Run: cli.Simulate},
-	}},
+	{Title: "Benchmarking", Commands: []cli.Command{{Name: "simulate", Summary: "report a simulated fleet built from real indexes", Run: cli.Simulate}}},
 	{Title: "Jobs (safe while the server runs)", Commands: []cli.Command{
 		{Name: "process", Summary: "process pending reports", Run: cli.Process},
 		{Name: "ingest", Summary: "load report files carried across an air gap", Run: cli.Ingest},
 		{Name: "refresh", Summary: "refresh repository metadata", Run: cli.Refresh},
 		{Name: "find-updates", Summary: "find updates for hosts", Run: cli.FindUpdates},
+		{Name: "clean-reports", Summary: "delete old processed and rejected reports", Run: cli.CleanReports},
+		{Name: "dbcheck", Summary: "check the database and count unused rows (--fix deletes them)", Run: cli.DBCheck},
+		{Name: "all", Summary: "refresh, process, find-updates, clean-reports and dbcheck, for one cron line", Run: cli.All},
 	}},
 	{Title: "Queries", Commands: []cli.Command{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},
@@ -60,6 +59,8 @@ var commands = []cli.Section{
 		{Name: "repos", Summary: "repositories and mirror status", Run: cli.Repos},
 		{Name: "updates", Summary: "pending updates across the fleet, with the hosts that need each", Run: cli.Updates},
 		{Name: "packages", Summary: "installed packages; --orphaned: those from no repository", Run: cli.Packages},
+		{Name: "diff", Summary: "packages only on one of two hosts or at different versions", Run: cli.Diff},
+		{Name: "dns-check", Summary: "reverse DNS of each host's reporting address against its name", Run: cli.DNSCheck},
 	}},
 	{Title: "Admin", Commands: []cli.Command{
 		{Name: "user add", Summary: "create a user (random password unless --password-stdin)", Run: cli.UserAdd},
@@ -75,6 +76,7 @@ var commands = []cli.Section{
 		{Name: "host-token revoke", Summary: "make an enrolled host enroll again", Run: cli.HostTokenRevoke},
 		{Name: "hosts delete", Summary: "delete the hosts matching --match GLOB (lists them; --yes deletes)", Run: cli.HostsDelete},
 		{Name: "version", Summary: "print the version", Run: cli.Version},
+		{Name: "completion", Summary: "print a bash or zsh completion script", Run: cli.Completion},
 	}},
 	{Title: "Operations", Commands: []cli.Command{
 		{Name: "backup", Summary: "write a consistent copy of the database (safe while the server runs)", Run: cli.Backup},
@@ -92,6 +94,6 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	env := &cli.Env{Name: cmd.Name, Summary: cmd.Summary, Environ: environ, Stdin: stdin, Stdout: stdout,
-		Stderr: stderr, Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs}
+		Stderr: stderr, Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs, Commands: commands}
 	return cmd.Run(ctx, env, rest)
 }

@@ -35,6 +35,7 @@ type HostSummary struct {
 	Computed        time.Time // zero if updates were never computed
 	Dirty           bool      // an input changed since Computed
 	HostReposOnly   bool      // the host uses only its own repos, not also its OS group's
+	CheckDNS        bool      // dns-check compares the host's reverse DNS with its name
 }
 
 // HostFilter selects and orders hosts. Zero fields do not filter.
@@ -118,7 +119,7 @@ const hostSummaryFrom = ` FROM hosts h
 var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''), COALESCE(og.name, ''),
 	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
 	` + securityCountSQL + `, ` + bugfixCountSQL + `, c.computed, COALESCE(c.dirty, 0),
-	h.client_reboot, h.reboot_reason, h.host_repos_only,
+	h.client_reboot, h.reboot_reason, h.host_repos_only, h.check_dns,
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
 		WHERE host_id = h.id ORDER BY tag) t), ''),
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_operator_tags
@@ -130,7 +131,7 @@ func scanHostSummary(sc interface{ Scan(...any) error }) (HostSummary, error) {
 	var reported, operator string
 	err := sc.Scan(&s.ID, &s.Hostname, &s.Domain, &s.OS, &s.OSGroup, &s.Kernel, &s.Arch, &s.IP, &last,
 		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty,
-		&s.ClientReboot, &s.RebootReason, &s.HostReposOnly, &reported, &operator)
+		&s.ClientReboot, &s.RebootReason, &s.HostReposOnly, &s.CheckDNS, &reported, &operator)
 	if err != nil {
 		return s, err
 	}

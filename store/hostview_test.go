@@ -84,7 +84,7 @@ func TestHostByName(t *testing.T) {
 	}
 	want := HostSummary{ID: 1, Hostname: "web1", Domain: "example.org", OS: "Debian GNU/Linux 12 (bookworm)",
 		OSGroup: "Debian 12", Kernel: "6.1.0-26-amd64", Arch: "amd64", IP: "192.0.2.1", Tags: []string{"prod", "web"},
-		ReportedTags: []string{"prod", "web"}, HostReposOnly: true,
+		ReportedTags: []string{"prod", "web"}, HostReposOnly: true, CheckDNS: true,
 		LastReport: time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC), RebootRequired: true, Packages: 4,
 		SecurityUpdates: 1, BugfixUpdates: 1, Computed: time.Date(2026, 11, 21, 11, 30, 0, 0, time.UTC)}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {

@@ -155,6 +155,17 @@ func (db *DB) SetHostReposOnly(ctx context.Context, hostID int64, only bool) err
 	return nil
 }
 
+// SetHostCheckDNS switches `patchward dns-check` on or off for a host (Patchman's check_dns).
+func (db *DB) SetHostCheckDNS(ctx context.Context, hostID int64, on bool) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		return expectRow(tx.ExecContext(ctx, `UPDATE hosts SET check_dns = ? WHERE id = ?`, boolInt(on), hostID))
+	})
+	if err != nil {
+		return fmt.Errorf("set host %d check_dns: %w", hostID, err)
+	}
+	return nil
+}
+
 // rekeyHost moves a host to the computation its current package set, repo set, mode, OS
 // group and modules call for (created dirty if new).
 func rekeyHost(ctx context.Context, tx *sql.Tx, hostID int64) error {

@@ -33,8 +33,10 @@ func (db *DB) KnownPackageIDs(ctx context.Context, keys []PackageKey) ([]int64, 
 }
 
 // resolvePackageIDs is packageIDs with optional hints: a non-zero hints[i] is taken as keys[i]'s
-// id without looking it up. That is safe because packages rows are never changed or deleted,
-// so an id read on the reader pool earlier is still right inside this write transaction.
+// id without looking it up. Packages rows are never changed, and ids are never reused (dbcheck
+// --fix keeps the highest id), so a hint read on the reader pool earlier is right inside this
+// write transaction if its row still exists; dbcheck --fix may have deleted an unused one since,
+// and then the hints are dropped and every key looked up.
 func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints []int64) ([]int64, error) {
 	cleanKeys(keys)
 	ids := make([]int64, len(keys))
@@ -47,6 +49,13 @@ func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints
 	} else {
 		if len(hints) != len(keys) {
 			return nil, fmt.Errorf("resolve packages: %d hints for %d keys", len(hints), len(keys))
+		}
+		ok, err := hintsExist(ctx, tx, hints)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return resolvePackageIDs(ctx, tx, keys, nil)
 		}
 		copy(ids, hints)
 		for i, id := range hints {
@@ -72,6 +81,33 @@ func resolvePackageIDs(ctx context.Context, tx *sql.Tx, keys []PackageKey, hints
 		return nil, fmt.Errorf("resolve package %s: not found after insert", keys[still[0]].Name)
 	}
 	return ids, nil
+}
+
+// hintsExist reports whether every non-zero id of hints still has its packages row: one rowid
+// probe per id, pkgBatch ids per statement.
+func hintsExist(ctx context.Context, tx *sql.Tx, hints []int64) (bool, error) {
+	var nonZero []int64
+	for _, id := range hints {
+		if id != 0 {
+			nonZero = append(nonZero, id)
+		}
+	}
+	for start := 0; start < len(nonZero); start += pkgBatch {
+		part := nonZero[start:min(start+pkgBatch, len(nonZero))]
+		b, err := json.Marshal(part)
+		if err != nil {
+			return false, err
+		}
+		var missing int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM json_each(?) AS j
+			WHERE NOT EXISTS (SELECT 1 FROM packages p WHERE p.id = j.value)`, string(b)).Scan(&missing); err != nil {
+			return false, fmt.Errorf("check package hints: %w", err)
+		}
+		if missing > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // pkgBatch is how many keys one statement carries. Keys travel as one JSON array bound to a

@@ -292,24 +292,42 @@ func (db *DB) RejectReport(ctx context.Context, id int64, reason string) error {
 // (Patchman keeps 3), processed ones whose host was deleted, and rejected ones received before
 // rejectedBefore. Pending reports are never deleted. It returns how many were deleted.
 func (db *DB) PruneReports(ctx context.Context, keepPerHost int, rejectedBefore time.Time) (int64, error) {
+	p, err := db.PruneReportCounts(ctx, keepPerHost, rejectedBefore)
+	return p.Processed + p.Rejected, err
+}
+
+// Pruned counts the reports PruneReportCounts deleted, by status.
+type Pruned struct {
+	Processed, Rejected int64
+}
+
+// PruneReportCounts is PruneReports counting processed and rejected reports apart, for
+// `patchward clean-reports`; both deletes are one transaction.
+func (db *DB) PruneReportCounts(ctx context.Context, keepPerHost int, rejectedBefore time.Time) (Pruned, error) {
 	if keepPerHost < 1 {
 		keepPerHost = 1
 	}
-	var n int64
+	var p Pruned
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM reports WHERE id IN (
 			SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY host_id ORDER BY id DESC) AS rn
 				FROM reports WHERE status = 'processed' AND host_id IS NOT NULL) WHERE rn > ?)
-			OR (status = 'processed' AND host_id IS NULL)
-			OR (status = 'rejected' AND received < ?)`, keepPerHost, rejectedBefore.UTC())
+			OR (status = 'processed' AND host_id IS NULL)`, keepPerHost)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if p.Processed, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, `DELETE FROM reports WHERE status = 'rejected' AND received < ?`, rejectedBefore.UTC())
+		if err != nil {
+			return err
+		}
+		p.Rejected, err = res.RowsAffected()
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("prune reports: %w", err)
+		return Pruned{}, fmt.Errorf("prune reports: %w", err)
 	}
-	return n, nil
+	return p, nil
 }

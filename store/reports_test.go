@@ -180,3 +180,26 @@ func TestPruneReports(t *testing.T) {
 		t.Errorf("got remaining %v, want %v (old rejected %d gone)", ids, want, oldRejected)
 	}
 }
+
+// TestPruneReportCounts: processed and rejected reports are counted apart.
+func TestPruneReportCounts(t *testing.T) {
+	db, now := openIngestTestDB(t)
+	ctx := context.Background()
+	for range 3 {
+		*now = now.Add(time.Minute)
+		applyNew(t, db, ingestReport("a.example.org", "1"))
+	}
+	if _, err := db.SaveRejectedReport(ctx, Report{Protocol: "1", Received: now.Add(-48 * time.Hour)}, "bad", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveRejectedReport(ctx, Report{Protocol: "1"}, "bad", nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.PruneReportCounts(ctx, 1, now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Pruned{Processed: 2, Rejected: 1}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"patchward/store"
 	"patchward/ui/output"
 )
 
@@ -46,10 +47,13 @@ func (s *server) hostSettings(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, withMsg(hostURL(h.Hostname), "host-settings"), http.StatusSeeOther)
 }
 
-// hostPatchRequest is the body of PATCH /api/v1/hosts/{name}: the host's own settings.
+// hostPatchRequest is the body of PATCH /api/v1/hosts/{name}: the host's own settings, at
+// least one of them.
 type hostPatchRequest struct {
 	// HostReposOnly: true, the host's own repositories only (the default); false, also its OS group's.
-	HostReposOnly *bool `json:"host_repos_only" openapi:"required"`
+	HostReposOnly *bool `json:"host_repos_only"`
+	// CheckDNS: whether `patchward dns-check` compares the host's reverse DNS with its name.
+	CheckDNS *bool `json:"check_dns"`
 }
 
 func (s *server) apiHostPatch(w http.ResponseWriter, r *http.Request) {
@@ -58,11 +62,31 @@ func (s *server) apiHostPatch(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	if in.HostReposOnly == nil {
-		s.apiFail(w, r, badRequest(`Give "host_repos_only": true or false.`))
+	if in.HostReposOnly == nil && in.CheckDNS == nil {
+		s.apiFail(w, r, badRequest(`Give "host_repos_only" or "check_dns": true or false.`))
 		return
 	}
-	h, err := s.setHostReposOnly(r, r.PathValue("name"), *in.HostReposOnly)
+	name := r.PathValue("name")
+	if in.CheckDNS != nil {
+		hs, err := s.db.HostByName(r.Context(), name)
+		if err == nil {
+			err = s.db.SetHostCheckDNS(r.Context(), hs.ID, *in.CheckDNS)
+		}
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		s.audit(r, "host.settings", fmt.Sprintf("%s check_dns=%t", hs.Hostname, *in.CheckDNS))
+	}
+	var h output.Host
+	var err error
+	if in.HostReposOnly != nil {
+		h, err = s.setHostReposOnly(r, name, *in.HostReposOnly)
+	} else {
+		var hs store.HostSummary
+		hs, err = s.db.HostByName(r.Context(), name)
+		h = output.HostOf(hs)
+	}
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

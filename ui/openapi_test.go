@@ -522,6 +522,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	patch("/api/v1/os-variants/{id}", "/api/v1/os-variants/"+variant, `{"group_id":`+group+`}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"role":"operator"}`)
 	patch("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org", `{"host_repos_only":false}`)
+	patch("/api/v1/hosts/{name}", "/api/v1/hosts/web2.example.org", `{"check_dns":true}`)
 	patch("/api/v1/os-groups/{id}", "/api/v1/os-groups/"+spare, `{"name":"Spare group, renamed"}`)
 	patch("/api/v1/users/{id}", "/api/v1/users/"+user, `{"password":"another long enough password"}`)
 	a.call(apiCall{http.MethodPut, "/api/v1/os-groups/{id}/repos", "/api/v1/os-groups/" + group + "/repos", `{"repo_ids":[` + debRepo + `]}`, 200})

@@ -93,6 +93,16 @@ func TestHostReposOnlySetting(t *testing.T) {
 	if code != http.StatusOK || out["host_repos_only"] != true {
 		t.Errorf("API: got %d %v, want host_repos_only true", code, out)
 	}
+	code, out = env.apiCall(t, http.MethodPatch, "/api/v1/hosts/web2.example.org", `{"check_dns":false}`, op, "")
+	if code != http.StatusOK || out["check_dns"] != false || out["host_repos_only"] != true {
+		t.Errorf("API check_dns: got %d %v, want check_dns false, host_repos_only still true", code, out)
+	}
+	if e := env.lastAudit(t); e.Action != "host.settings" || !strings.Contains(e.Detail, "check_dns=false") {
+		t.Errorf("audit: got %+v", e)
+	}
+	if h, _ := env.db.HostByName(t.Context(), "web2.example.org"); h.CheckDNS {
+		t.Error("check_dns still on after the PATCH")
+	}
 	if code, _ := env.apiCall(t, http.MethodPatch, "/api/v1/hosts/web2.example.org", `{}`, op, ""); code != http.StatusBadRequest {
 		t.Errorf("API without the setting: got %d, want 400", code)
 	}

@@ -13,7 +13,9 @@ import (
 // Backup is `patchward backup FILE`: a verified copy of the database, taken while everything
 // else keeps running.
 func Backup(ctx context.Context, env *Env, args []string) error {
-	return dataFlags(env, "FILE").withApp(ctx, args, "destination file", func(a *app.App, args []string) error {
+	f := dataFlags(env, "FILE")
+	f.quietFlag()
+	return f.withApp(ctx, args, "destination file", func(a *app.App, args []string) error {
 		start := time.Now()
 		size, err := a.Backup(ctx, args[0])
 		if err != nil {
@@ -29,6 +31,7 @@ func Backup(ctx context.Context, env *Env, args []string) error {
 // while the server or another command has the database open.
 func Restore(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "FILE")
+	f.quietFlag()
 	args, err := f.parse(args)
 	if err != nil {
 		return err

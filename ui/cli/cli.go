@@ -41,6 +41,8 @@ type Env struct {
 	LoadConfig func(path string, environ []string, flags map[string]any) (app.Config, error)
 	// Jobs is the table of scheduled jobs of a server.
 	Jobs func(*app.App) []app.Job
+	// Commands is the command table, for shell completion.
+	Commands []Section
 }
 
 // Find looks up the command args start with: its name, or its name and verb ("user add").
@@ -104,6 +106,7 @@ type flags struct {
 	*flag.FlagSet
 	env                  *Env
 	config, data, listen string
+	quiet                bool
 }
 
 // newFlags starts the flags of env's command; synopsis names its arguments in the usage text.
@@ -125,10 +128,20 @@ func dataFlags(env *Env, synopsis string) *flags {
 	return f
 }
 
+// quietFlag adds --quiet: for cron, the command then prints nothing but errors (its standard
+// output is dropped and its log shows warnings and errors only).
+func (f *flags) quietFlag() *bool {
+	f.BoolVar(&f.quiet, "quiet", false, "print nothing but errors (for cron)")
+	return &f.quiet
+}
+
 // parse parses args, flags anywhere among them, and returns the positional arguments.
 func (f *flags) parse(args []string) ([]string, error) {
 	if err := f.Parse(interleave(f.FlagSet, args)); err != nil {
 		return nil, err
+	}
+	if f.quiet {
+		f.env.Stdout = io.Discard
 	}
 	return f.Args(), nil
 }
@@ -151,6 +164,9 @@ func (f *flags) open(ctx context.Context) (*app.App, error) {
 	cfg, err := f.loadConfig()
 	if err != nil {
 		return nil, err
+	}
+	if f.quiet && (cfg.LogLevel == "" || strings.EqualFold(cfg.LogLevel, "info") || strings.EqualFold(cfg.LogLevel, "debug")) {
+		cfg.LogLevel = "warn"
 	}
 	return app.New(ctx, cfg, app.NewLogger(cfg, f.env.Stderr))
 }

@@ -14,7 +14,9 @@ import (
 
 // Process is `patchward process`: process pending reports.
 func Process(ctx context.Context, env *Env, args []string) error {
-	return dataFlags(env, "").withApp(ctx, args, "", func(a *app.App, _ []string) error {
+	f := dataFlags(env, "")
+	f.quietFlag()
+	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
 		return process(ctx, env, a)
 	})
 }
@@ -28,7 +30,9 @@ func process(ctx context.Context, env *Env, a *app.App) error {
 // Ingest is `patchward ingest FILE...`: it stores report files written by `patchward report
 // --output` (carried across an air gap) as pending reports, then processes them.
 func Ingest(ctx context.Context, env *Env, args []string) error {
-	return dataFlags(env, "FILE...").withApp(ctx, args, "", func(a *app.App, files []string) error {
+	f := dataFlags(env, "FILE...")
+	f.quietFlag()
+	return f.withApp(ctx, args, "", func(a *app.App, files []string) error {
 		if len(files) == 0 {
 			return errors.New("ingest: want one or more report files")
 		}
@@ -46,21 +50,26 @@ func Refresh(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	force := f.Bool("force", false, "ignore stored checksums and validators")
 	repoID := f.Int64("repo", 0, "refresh only this repository id")
-	quiet := f.Bool("quiet", false, "no progress bar")
+	quiet := f.quietFlag()
 	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
-		progress := newProgress(env.Stderr, *quiet)
-		sum, err := a.Refresh(ctx, repo.Request{Force: *force, RepoID: *repoID, Progress: progress.update})
-		progress.finish()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "refreshed %d mirror(s): %d changed, %d unchanged, %d failed, %d packages, took %s\n",
-			sum.Mirrors, sum.Changed, sum.Unchanged, sum.Failed, sum.Packages, sum.Took.Round(time.Millisecond))
-		if sum.Failed > 0 {
-			return fmt.Errorf("%d mirror(s) failed (see 'patchward repos')", sum.Failed)
-		}
-		return nil
+		return refresh(ctx, env, a, repo.Request{Force: *force, RepoID: *repoID}, *quiet)
 	})
+}
+
+func refresh(ctx context.Context, env *Env, a *app.App, req repo.Request, quiet bool) error {
+	progress := newProgress(env.Stderr, quiet)
+	req.Progress = progress.update
+	sum, err := a.Refresh(ctx, req)
+	progress.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "refreshed %d mirror(s): %d changed, %d unchanged, %d failed, %d packages, took %s\n",
+		sum.Mirrors, sum.Changed, sum.Unchanged, sum.Failed, sum.Packages, sum.Took.Round(time.Millisecond))
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d mirror(s) failed (see 'patchward repos')", sum.Failed)
+	}
+	return nil
 }
 
 // FindUpdates is `patchward find-updates`: find updates for every host or one.
@@ -68,18 +77,23 @@ func FindUpdates(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	host := f.String("host", "", "only this host")
 	force := f.Bool("force", false, "recompute everything")
+	f.quietFlag()
 	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
 		if *host != "" {
 			return findForHost(ctx, env, a, *host)
 		}
-		sum, err := a.Finder().FindAll(ctx, *force)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "computed %d distinct host state(s): %d updates (%d security), took %s\n",
-			sum.Computations, sum.Updates, sum.Security, sum.Took.Round(time.Millisecond))
-		return nil
+		return findAll(ctx, env, a, *force)
 	})
+}
+
+func findAll(ctx context.Context, env *Env, a *app.App, force bool) error {
+	sum, err := a.Finder().FindAll(ctx, force)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "computed %d distinct host state(s): %d updates (%d security), took %s\n",
+		sum.Computations, sum.Updates, sum.Security, sum.Took.Round(time.Millisecond))
+	return nil
 }
 
 func findForHost(ctx context.Context, env *Env, a *app.App, name string) error {

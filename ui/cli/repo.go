@@ -14,7 +14,9 @@ import (
 // RepoImport is `patchward repo import DIR`: it loads repository metadata carried into an
 // air-gapped site on removable media, then recomputes the updates it changed.
 func RepoImport(ctx context.Context, env *Env, args []string) error {
-	return dataFlags(env, "DIR").withApp(ctx, args, "directory", func(a *app.App, args []string) error {
+	f := dataFlags(env, "DIR")
+	f.quietFlag()
+	return f.withApp(ctx, args, "directory", func(a *app.App, args []string) error {
 		return repoImport(ctx, env, a, args[0])
 	})
 }
@@ -57,6 +59,7 @@ func repoImport(ctx context.Context, env *Env, a *app.App, dir string) error {
 func RepoLink(ctx context.Context, env *Env, args []string) error {
 	f := dataFlags(env, "")
 	apply := f.Bool("apply", false, "link every suggested pair (otherwise only list them)")
+	f.quietFlag()
 	return f.withApp(ctx, args, "", func(a *app.App, _ []string) error {
 		return repoLink(ctx, env, a, *apply)
 	})

@@ -32,6 +32,7 @@ type Host struct {
 	ReportedTags    []string  `csv:"-"` // the tags of the host's last report
 	OperatorTags    []string  `csv:"-"` // the tags an operator set; reports leave them alone
 	HostReposOnly   bool      `csv:"-"` // updates from the host's own repositories only, not also its OS group's
+	CheckDNS        bool      `csv:"-"` // patchward dns-check compares its reverse DNS with its name
 }
 
 // HostOf is h as a row.
@@ -45,7 +46,7 @@ func HostOf(h store.HostSummary) Host {
 		BugfixUpdates: h.BugfixUpdates, RebootRequired: h.RebootRequired, LastReport: h.LastReport, ID: h.ID,
 		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty,
 		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags),
-		HostReposOnly: h.HostReposOnly}
+		HostReposOnly: h.HostReposOnly, CheckDNS: h.CheckDNS}
 }
 
 // orEmpty is s, or an empty list for nil, so JSON says [] rather than null.
@@ -342,4 +343,15 @@ type LocalPackage struct {
 func LocalPackageOf(p store.LocalPackage) LocalPackage {
 	return LocalPackage{Name: p.Key.Name, Type: p.Key.Type, Arch: p.Key.Arch, Version: p.Key.EVR(), HostCount: p.Count,
 		Hosts: p.HostNames(-1)}
+}
+
+// HostDiff is one line of `patchward diff A B --json`: a package name and arch installed on
+// only one of two hosts (Change "only_a" or "only_b") or at different versions ("version").
+// A and B are the versions on each host, several joined by ", " (kernels), "" if none.
+type HostDiff struct {
+	Change string
+	Name   string
+	Arch   string
+	A      string
+	B      string
 }
