@@ -28,6 +28,7 @@ var helpFlags = map[string][]string{
 	"host":                 {"config", "data", "json"},
 	"repos":                {"config", "data", "json"},
 	"updates":              {"config", "data", "json", "package", "security", "tag", "os"},
+	"history":              {"config", "data", "json", "limit"},
 	"packages":             {"config", "data", "json", "orphaned", "host"},
 	"diff":                 {"config", "data", "json"},
 	"dns-check":            {"config", "data", "host", "dns-server"},

@@ -56,6 +56,7 @@ var commands = []cli.Section{
 	{Title: "Queries", Commands: []cli.Command{
 		{Name: "hosts", Summary: "list hosts with update counts", Run: cli.Hosts},
 		{Name: "host", Summary: "one host with its updates", Run: cli.Host},
+		{Name: "history", Summary: "a host's history: packages installed, upgraded, removed; kernel, OS", Run: cli.History},
 		{Name: "repos", Summary: "repositories and mirror status", Run: cli.Repos},
 		{Name: "updates", Summary: "pending updates across the fleet, with the hosts that need each", Run: cli.Updates},
 		{Name: "packages", Summary: "installed packages; --orphaned: those from no repository", Run: cli.Packages},
@@ -94,6 +95,6 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	env := &cli.Env{Name: cmd.Name, Summary: cmd.Summary, Environ: environ, Stdin: stdin, Stdout: stdout,
-		Stderr: stderr, Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs, Commands: commands}
+		Stderr: cli.Locked(stderr), Version: version, LoadConfig: loadConfig, Jobs: scheduledJobs, Commands: commands}
 	return cmd.Run(ctx, env, rest)
 }

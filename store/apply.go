@@ -20,6 +20,7 @@ type hostForApply struct {
 	packageSetID sql.NullInt64
 	repoSetID    sql.NullInt64
 	reposOnly    bool
+	before       hostBefore // kernel and OS, for the host's history
 }
 
 // ApplyHostReport applies a canonical report to its host in one transaction: host row, OS
@@ -89,9 +90,10 @@ func isStale(h hostForApply, t time.Time, reportID int64) bool {
 
 func loadHostForApply(ctx context.Context, tx *sql.Tx, hostname string) (hostForApply, error) {
 	var h hostForApply
-	err := tx.QueryRowContext(ctx, `SELECT id, last_report, last_report_id, package_set_id, repo_set_id,
-		host_repos_only FROM hosts WHERE hostname = ?`, hostname).
-		Scan(&h.id, &h.lastReport, &h.lastReportID, &h.packageSetID, &h.repoSetID, &h.reposOnly)
+	err := tx.QueryRowContext(ctx, `SELECT h.id, h.last_report, h.last_report_id, h.package_set_id, h.repo_set_id,
+		h.host_repos_only, h.kernel, ifnull(ov.name, '') FROM hosts h LEFT JOIN os_variants ov ON ov.id = h.os_variant_id
+		WHERE h.hostname = ?`, hostname).
+		Scan(&h.id, &h.lastReport, &h.lastReportID, &h.packageSetID, &h.repoSetID, &h.reposOnly, &h.before.kernel, &h.before.os)
 	if errors.Is(err, sql.ErrNoRows) {
 		return hostForApply{}, nil
 	}
@@ -153,6 +155,9 @@ func (db *DB) applyToHost(ctx context.Context, tx *sql.Tx, h hostForApply, repor
 	}
 	if err != nil {
 		return 0, fmt.Errorf("save host: %w", err)
+	}
+	if err := recordHostEvents(ctx, tx, hostID, reportID, r.Received, h.packageSetID.Int64, psID, h.before, r, h.id == 0); err != nil {
+		return 0, err
 	}
 	if err := replaceHostTags(ctx, tx, hostID, r.Tags); err != nil {
 		return 0, err

@@ -247,3 +247,48 @@ func repoHealthText(total int, missing []store.RepoHealth) string {
 	}
 	return itoa(len(missing)) + " of " + num(total) + repos + verb + " no metadata"
 }
+
+// hostPageEvents is how many history events the host page shows.
+const hostPageEvents = 25
+
+func (s *server) apiHostHistory(w http.ResponseWriter, r *http.Request) {
+	h, err := s.db.HostByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	limit := 1000
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n <= 0 {
+			s.apiFail(w, r, badRequest("limit must be a positive number."))
+			return
+		}
+		limit = n
+	}
+	evs, err := s.db.HostEvents(r.Context(), h.ID, limit)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.apiJSON(w, http.StatusOK, list(evs, len(evs)))
+}
+
+// eventText is a history event in words.
+func eventText(e store.HostEvent) string {
+	switch e.Kind {
+	case store.EventFirst:
+		return "first report (" + e.New + ")"
+	case store.EventInstalled:
+		return e.Name + " " + e.New + " installed"
+	case store.EventRemoved:
+		return e.Name + " " + e.Old + " removed"
+	case store.EventUpgraded, store.EventDowngraded:
+		return e.Name + " " + e.Old + " → " + e.New + " (" + e.Kind + ")"
+	case store.EventKernel:
+		return "kernel " + e.Old + " → " + e.New
+	case store.EventOS:
+		return "OS " + e.Old + " → " + e.New
+	}
+	return e.Kind
+}

@@ -233,6 +233,7 @@ type hostData struct {
 	// RepoTotal repositories feed its updates; RepoMissing of them have no metadata yet, so
 	// its counts may be low. Local are its packages from no repository; LocalOnly: the
 	// package table shows only those (?local=1).
+	Events      []store.HostEvent // the newest hostPageEvents changes
 	RepoTotal   int
 	RepoMissing []store.RepoHealth
 	Local       []store.PackageKey
@@ -256,6 +257,9 @@ func (s *server) loadHost(ctx context.Context, name string, pkgs bool) (hostData
 			return err
 		}
 		if d.Repos, err = s.db.HostRepos(ctx, h.ID); err != nil {
+			return err
+		}
+		if d.Events, err = s.db.HostEvents(ctx, h.ID, hostPageEvents); err != nil {
 			return err
 		}
 		if d.Reports, err = s.db.HostReports(ctx, h.ID, 10); err != nil {

@@ -73,7 +73,11 @@ var apiShapes = map[string]apiShape{
 	"GET /api/v1/hosts/{name}":          {Answer: typeOf[hostAnswer]()},
 	"GET /api/v1/hosts/{name}/packages": {Answer: typeOf[apiList[store.PackageKey]]()},
 	"GET /api/v1/hosts/{name}/reports":  {Answer: typeOf[apiList[output.Report]](), Note: "The newest 100."},
-	"DELETE /api/v1/hosts/{name}":       {Answer: typeOf[bulkResult]()},
+	"GET /api/v1/hosts/{name}/history": {Answer: typeOf[apiList[store.HostEvent]](), Query: []apiParam{
+		{Name: "limit", Type: "integer", Desc: "at most this many events (default 1000)"},
+	}, Note: "Newest report first. kind is first (the host's first report: new names its package count), installed, upgraded, " +
+		"downgraded, removed (name, arch, old and new versions), kernel or os (old and new values); report_id is 0 once the report is pruned or unknown."},
+	"DELETE /api/v1/hosts/{name}": {Answer: typeOf[bulkResult]()},
 	"GET /api/v1/updates": {Answer: typeOf[apiList[output.FleetUpdate]](), Query: []apiParam{
 		{Name: "package", Type: "string", Desc: "exact package name"},
 		{Name: "security", Type: "string", Enum: yesNoEnum, Desc: "security (yes) or bugfix (no) updates only"},

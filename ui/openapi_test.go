@@ -446,6 +446,8 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/hosts/{name}", "/api/v1/hosts/db1.example.net")
 	a.get("/api/v1/hosts/{name}/packages", "/api/v1/hosts/web1.example.org/packages")
 	a.get("/api/v1/hosts/{name}/reports", "/api/v1/hosts/web1.example.org/reports")
+	a.get("/api/v1/hosts/{name}/history", "/api/v1/hosts/web1.example.org/history")
+	a.get("/api/v1/hosts/{name}/history", "/api/v1/hosts/web1.example.org/history?limit=5")
 	a.get("/api/v1/packages", "/api/v1/packages")
 	a.get("/api/v1/packages", "/api/v1/packages?q=bash&page=1")
 	a.get("/api/v1/packages", "/api/v1/packages?updates=yes&sort=hosts")

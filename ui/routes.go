@@ -96,6 +96,7 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/hosts/{name}", v, true, "Host with updates and repositories", s.apiHost},
 		{"GET", "/api/v1/hosts/{name}/packages", v, true, "Installed packages of a host", s.apiHostPackages},
 		{"GET", "/api/v1/hosts/{name}/reports", v, true, "Reports of a host", s.apiHostReports},
+		{"GET", "/api/v1/hosts/{name}/history", v, true, "A host's history: packages installed, upgraded, downgraded and removed, kernel and OS changes", s.apiHostHistory},
 		{"DELETE", "/api/v1/hosts/{name}", o, true, "Delete a host", s.apiHostDelete},
 		{"GET", "/api/v1/updates", v, true, "Pending updates across the fleet, with the hosts that need each", s.apiUpdates},
 		{"GET", "/api/v1/orphaned-packages", v, true, "Installed packages from no repository, with their hosts", s.apiLocalPackages},

@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 
 	"patchward/ui/app"
 )
@@ -219,4 +221,24 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(flags, pos...)
+}
+
+// Locked makes w safe for the goroutines of one command: refresh workers log to stderr while
+// the progress line is drawn there. An *os.File is safe already; a caller's buffer is not.
+func Locked(w io.Writer) io.Writer {
+	if _, ok := w.(*os.File); ok || w == nil {
+		return w // kept as it is: the progress line asks it whether it is a terminal
+	}
+	return &lockedWriter{w: w}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -112,3 +112,30 @@ func repos(ctx context.Context, env *Env, a *app.App, asJSON bool) error {
 	}
 	return tw.Flush()
 }
+
+// History is `patchward history HOST`: the host's changes, newest first.
+func History(ctx context.Context, env *Env, args []string) error {
+	f, asJSON := queryFlags(env, "HOST")
+	limit := f.Int("limit", 100, "at most this many events (0: all)")
+	return f.withApp(ctx, args, "host name", func(a *app.App, args []string) error {
+		h, err := a.DB().HostByName(ctx, args[0])
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no host named %q", args[0])
+		} else if err != nil {
+			return err
+		}
+		evs, err := a.DB().HostEvents(ctx, h.ID, *limit)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return output.WriteJSON(env.Stdout, evs)
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "WHEN\tKIND\tPACKAGE\tARCH\tOLD\tNEW")
+		for _, e := range evs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(e.At), e.Kind, e.Name, e.Arch, e.Old, e.New)
+		}
+		return tw.Flush()
+	})
+}
