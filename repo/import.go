@@ -147,16 +147,16 @@ func ImportLoose(ctx context.Context, db *store.DB, dir string) ([]LocalRepo, er
 			if !has {
 				continue
 			}
-			m := store.Mirror{URL: "file://" + filepath.ToSlash(path), RepoType: typ, Local: true}
-			if exists(filepath.Join(path, "repodata", "repomd.xml")) || (typ == "deb" && exists(filepath.Join(path, "Packages"))) {
+			if hasIndex(path, typ) {
 				continue
 			}
+			dirURL := "file://" + filepath.ToSlash(path)
 			name := fmt.Sprintf("Local %s packages in %s", typ, path)
-			repoID, mirrorID, created, err := db.EnsureLocalRepo(ctx, name, typ, "", m.URL)
+			repoID, mirrorID, created, err := db.EnsureLocalRepo(ctx, name, typ, "", dirURL)
 			if err != nil {
 				return err
 			}
-			out = append(out, LocalRepo{RepoID: repoID, MirrorID: mirrorID, Name: name, Type: typ, URL: m.URL, Created: created})
+			out = append(out, LocalRepo{RepoID: repoID, MirrorID: mirrorID, Name: name, Type: typ, URL: dirURL, Created: created})
 		}
 		return nil
 	})

@@ -26,24 +26,23 @@ func (r *Refresher) looseDir(m store.Mirror) (string, bool) {
 		return "", false
 	}
 	rpm, deb := loose.Types(dir)
-	switch m.RepoType {
-	case "rpm":
-		if !rpm || exists(filepath.Join(dir, "repodata", "repomd.xml")) {
-			return "", false
-		}
-	case "deb":
-		if !deb {
-			return "", false
-		}
-		for _, idx := range append([]string{"Release", "InRelease"}, debIndexes...) {
-			if exists(filepath.Join(dir, idx)) {
-				return "", false
-			}
-		}
-	default:
-		return "", false
+	has := map[string]bool{"rpm": rpm, "deb": deb}[m.RepoType]
+	return dir, has && !hasIndex(dir, m.RepoType)
+}
+
+// hasIndex reports whether dir holds a repository index of type typ of its own (repodata/ for
+// rpm; Release, InRelease or a Packages file for deb): then it is read through that index,
+// not as loose packages.
+func hasIndex(dir, typ string) bool {
+	if typ == "rpm" {
+		return exists(filepath.Join(dir, "repodata", "repomd.xml"))
 	}
-	return dir, true
+	for _, idx := range append([]string{"Release", "InRelease"}, debIndexes...) {
+		if exists(filepath.Join(dir, idx)) {
+			return true
+		}
+	}
+	return false
 }
 
 func exists(path string) bool {

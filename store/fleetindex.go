@@ -91,15 +91,12 @@ type FleetView struct {
 	sets    map[int64][]int64
 	repos   map[int64]RepoHealth
 
-	memoMu    sync.Mutex
-	installed map[string][]Installed   // InstalledOn's answers by their ids: the view never changes
-	updates   map[string][]FleetUpdate // Updates' answers by filter
-	distinct  map[string]int           // UpdatesHosts' answers by filter
-	memo      map[string]any           // Memo's answers by key
+	memoMu sync.Mutex
+	memo   map[string]any // answers kept by question (see Memo): the view never changes
 }
 
-// maxInstalledMemo bounds the InstalledOn answers a view keeps (one per package looked at).
-const maxInstalledMemo = 256
+// maxMemo bounds the answers a view keeps (one per package, filter or API request asked).
+const maxMemo = 256
 
 // Load reads the database's current state into a new view, reusing what did not change.
 func (x *FleetIndex) Load(ctx context.Context) (*FleetView, error) {
@@ -481,6 +478,15 @@ func repoNameOf(ctx context.Context, tx *sql.Tx, id int64) string {
 // HostSet is a set of host indexes of one view (nil: every host).
 type HostSet []bool
 
+// HostSetOfHosts is the set of the view's hosts among hs (a host list's answer).
+func (v *FleetView) HostSetOfHosts(hs []HostSummary) HostSet {
+	ids := make([]int64, len(hs))
+	for i, h := range hs {
+		ids[i] = h.ID
+	}
+	return v.HostSetOf(ids)
+}
+
 // HostSetOf is the set of the view's hosts whose ids are in ids.
 func (v *FleetView) HostSetOf(ids []int64) HostSet {
 	s := make(HostSet, len(v.hosts))
@@ -544,22 +550,7 @@ func (v *FleetView) Updates(f UpdateFilter) []FleetUpdate {
 	if !ok {
 		return v.updatesOf(f)
 	}
-	v.memoMu.Lock()
-	out, ok := v.updates[key]
-	v.memoMu.Unlock()
-	if ok {
-		return out
-	}
-	out = v.updatesOf(f)
-	v.memoMu.Lock()
-	if v.updates == nil {
-		v.updates = map[string][]FleetUpdate{}
-	}
-	if len(v.updates) < maxInstalledMemo {
-		v.updates[key] = out
-	}
-	v.memoMu.Unlock()
-	return out
+	return memoize(v, "updates\x00"+key, func() []FleetUpdate { return v.updatesOf(f) })
 }
 
 // key names the filter for the view's answers; false when it cannot be named.
@@ -577,26 +568,10 @@ func (f UpdateFilter) key() (string, bool) {
 // UpdatesHosts is how many different hosts Updates(f) names, kept like Updates' answer.
 func (v *FleetView) UpdatesHosts(f UpdateFilter) int {
 	key, ok := f.key()
-	if ok {
-		v.memoMu.Lock()
-		n, hit := v.distinct[key]
-		v.memoMu.Unlock()
-		if hit {
-			return n
-		}
+	if !ok {
+		return v.DistinctHosts(v.Updates(f))
 	}
-	n := v.DistinctHosts(v.Updates(f))
-	if ok {
-		v.memoMu.Lock()
-		if v.distinct == nil {
-			v.distinct = map[string]int{}
-		}
-		if len(v.distinct) < maxInstalledMemo {
-			v.distinct[key] = n
-		}
-		v.memoMu.Unlock()
-	}
-	return n
+	return memoize(v, "distinct\x00"+key, func() int { return v.DistinctHosts(v.Updates(f)) })
 }
 
 func (v *FleetView) updatesOf(f UpdateFilter) []FleetUpdate {
@@ -689,23 +664,7 @@ type Installed struct {
 // InstalledOn lists, for the package ids given, the hosts that have one of them installed,
 // sorted by host name then package id.
 func (v *FleetView) InstalledOn(ids []int64) []Installed {
-	key := fmt.Sprint(ids)
-	v.memoMu.Lock()
-	out, ok := v.installed[key]
-	v.memoMu.Unlock()
-	if ok {
-		return out
-	}
-	out = v.installedOn(ids)
-	v.memoMu.Lock()
-	if v.installed == nil {
-		v.installed = map[string][]Installed{}
-	}
-	if len(v.installed) < maxInstalledMemo {
-		v.installed[key] = out
-	}
-	v.memoMu.Unlock()
-	return out
+	return memoize(v, "installed\x00"+fmt.Sprint(ids), func() []Installed { return v.installedOn(ids) })
 }
 
 func (v *FleetView) installedOn(ids []int64) []Installed {
@@ -903,8 +862,9 @@ func (v *FleetView) Repos() []RepoHealth {
 }
 
 // Memo returns the answer kept under key in this view, building and keeping it on first ask
-// (up to maxInstalledMemo answers; beyond that build is called every time). The view never
-// changes, so an answer derived from it and the same data version is exact for its life.
+// (up to maxMemo answers; beyond that build is called every time). The view never changes, so
+// an answer derived from it and the same data version is exact for its life. A failed build
+// is not kept.
 func (v *FleetView) Memo(key string, build func() (any, error)) (any, error) {
 	v.memoMu.Lock()
 	a, ok := v.memo[key]
@@ -920,9 +880,15 @@ func (v *FleetView) Memo(key string, build func() (any, error)) (any, error) {
 	if v.memo == nil {
 		v.memo = map[string]any{}
 	}
-	if len(v.memo) < maxInstalledMemo {
+	if len(v.memo) < maxMemo {
 		v.memo[key] = a
 	}
 	v.memoMu.Unlock()
 	return a, nil
+}
+
+// memoize is Memo for the view's own answers, which cannot fail.
+func memoize[T any](v *FleetView, key string, build func() T) T {
+	a, _ := v.Memo(key, func() (any, error) { return build(), nil })
+	return a.(T)
 }

@@ -54,10 +54,10 @@ func (s *server) narrowHosts(ctx context.Context, q url.Values, f *store.HostFil
 		}
 		sets = append(sets, v.RepoHostIDs(id))
 	}
-	if yesNo(q.Get("unreliable")) != nil && *yesNo(q.Get("unreliable")) {
+	if q.Get("unreliable") == "yes" {
 		sets = append(sets, v.UnreliableHostIDs())
 	}
-	if yesNo(q.Get("local")) != nil && *yesNo(q.Get("local")) {
+	if q.Get("local") == "yes" {
 		sets = append(sets, v.LocalHostIDs())
 	}
 	ids := sets[0]
@@ -91,11 +91,7 @@ func (s *server) updatesFilter(ctx context.Context, q url.Values, v *store.Fleet
 		hf.Limit, hf.Offset = 0, 0
 		f.LoadHosts = func() store.HostSet { // only when the view has no answer for this filter yet
 			hosts, _ := snap.Hosts(hf)
-			ids := make([]int64, len(hosts))
-			for i, h := range hosts {
-				ids[i] = h.ID
-			}
-			return v.HostSetOf(ids)
+			return v.HostSetOfHosts(hosts)
 		}
 		f.HostsKey = url.Values{"tag": q["tag"], "os": q["os"]}.Encode()
 	}
@@ -167,10 +163,7 @@ func (s *server) updates(w http.ResponseWriter, r *http.Request) {
 		if u.Security {
 			kind, label = "security", "security"
 		}
-		on := strings.Join(u.HostNames(hostsShown), ", ")
-		if u.HostCount > hostsShown {
-			on += " and " + num(u.HostCount-hostsShown) + " more"
-		}
+		on := shownHosts(u.HostNames(hostsShown), u.HostCount)
 		pending := "/hosts?" + url.Values{"pending": {u.Name}}.Encode()
 		if u.Security {
 			pending = "/hosts?" + url.Values{"pending_security": {u.Name}}.Encode()
@@ -291,4 +284,13 @@ func eventText(e store.HostEvent) string {
 		return "OS " + e.Old + " → " + e.New
 	}
 	return e.Kind
+}
+
+// shownHosts is the first host names of a row and how many more there are of total.
+func shownHosts(names []string, total int) string {
+	s := strings.Join(names, ", ")
+	if total > len(names) {
+		s += " and " + num(total-len(names)) + " more"
+	}
+	return s
 }

@@ -144,10 +144,7 @@ func (s *server) orphanedPackages(w http.ResponseWriter, r *http.Request) {
 		Crumbs: [][2]string{{"Packages", "/packages"}, {"From no repository", ""}},
 		Page:   pageNo, Pages: pagesFor(len(pkgs), packagesPerPage), PageLink: pageLink("/packages", q)}
 	for _, p := range shown {
-		on := strings.Join(p.HostNames(hostsShown), ", ")
-		if p.Count > hostsShown {
-			on += " and " + num(p.Count-hostsShown) + " more"
-		}
+		on := shownHosts(p.HostNames(hostsShown), p.Count)
 		l.Rows = append(l.Rows, []cell{link(p.Key.Name, "/packages/"+url.PathEscape(p.Key.Name)), mono(p.Key.EVR()), txt(p.Key.Arch),
 			{Text: num(p.Count), Href: "/hosts?" + url.Values{"package": {p.Key.Name}, "local": {"yes"}}.Encode(), Class: "num"}, txt(on)})
 	}

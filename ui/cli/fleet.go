@@ -35,11 +35,7 @@ func Updates(ctx context.Context, env *Env, args []string) error {
 				return err
 			}
 			hosts, _ := snap.Hosts(store.HostFilter{Tag: *tag, OS: *osName})
-			ids := make([]int64, len(hosts))
-			for i, h := range hosts {
-				ids[i] = h.ID
-			}
-			uf.Hosts = v.HostSetOf(ids)
+			uf.Hosts = v.HostSetOfHosts(hosts)
 		}
 		ups := output.Map(v.Updates(uf), output.FleetUpdateOf)
 		if *asJSON {
