@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"patchward/ingest/wire"
 	"patchward/store"
@@ -20,6 +21,7 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 		RebootPackages json.RawMessage `json:"reboot_packages"`
 		Collected      json.RawMessage `json:"collected"`
 		Warnings       json.RawMessage `json:"warnings"`
+		SelfUpdate     json.RawMessage `json:"self_update"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return store.HostReport{}, nil, jsonError(err)
@@ -42,8 +44,15 @@ func ParseNative(body []byte) (store.HostReport, []string, error) {
 	if r.OS == "" {
 		r.OS = osFromRelease(in.OSRelease)
 	}
+	r.Client, r.ClientVersion = nativeClient(r.Agent, in.AgentVersion)
+	r.ClientProtocol = "native"
 	if r.Agent == "" {
 		r.Agent = "native/1"
+	}
+	// A malformed self_update is left out rather than refusing the report.
+	var u wire.SelfUpdate
+	if len(in.SelfUpdate) > 0 && json.Unmarshal(in.SelfUpdate, &u) == nil && u.From+u.To != "" {
+		r.AgentUpdate, r.AgentUpdateAt = selfUpdateText(u), u.At
 	}
 	if err := checkHost(r, "hostname", "missing or empty"); err != nil {
 		return r, nil, err
@@ -120,4 +129,34 @@ func osFromRelease(rel map[string]string) string {
 		return s
 	}
 	return strings.TrimSpace(rel["name"] + " " + rel["version"])
+}
+
+// nativeClient is the client kind and version of a native report: the agent member is
+// "NAME/VERSION" (patchward-agent/1.2.0); agent_version, when sent, is the version.
+func nativeClient(agent, version string) (string, string) {
+	name, v, _ := strings.Cut(agent, "/")
+	if version = strings.TrimSpace(version); version != "" {
+		v = version
+	}
+	return clipTo(strings.TrimSpace(name), 64), clipTo(strings.TrimSpace(v), 64)
+}
+
+// selfUpdateText says in one line what an agent's self-update did.
+func selfUpdateText(u wire.SelfUpdate) string {
+	from, to := clipTo(u.From, 64), clipTo(u.To, 64)
+	if u.OK {
+		return fmt.Sprintf("updated from %s to %s", from, to)
+	}
+	return fmt.Sprintf("refused update from %s to %s: %s", from, to, clipTo(u.Error, 300))
+}
+
+// clipTo cuts s to at most n bytes, at a rune boundary.
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

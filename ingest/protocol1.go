@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"strings"
 
+	"patchward/ingest/wire"
 	"patchward/store"
 )
 
@@ -69,6 +70,8 @@ func ParseProtocol1(f Protocol1Fields) (store.HostReport, []string, error) {
 		Tags:     cleanTags(strings.Split(f["tags"], ",")),
 		Reboot:   strings.EqualFold(strings.TrimSpace(f["reboot"]), "true"),
 		Agent:    "patchman-client/1",
+		// Protocol 1 carries no client version (only curl's User-Agent): known is the kind.
+		Client: wire.ClientPatchman, ClientProtocol: "1",
 	}
 	if err := checkHost(r, "host", "missing or empty"); err != nil {
 		return r, nil, err

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"patchward/ingest/wire"
 	"patchward/store"
 )
 
@@ -111,6 +112,8 @@ func ParseProtocol2(body []byte) (store.HostReport, []string, error) {
 		Tags:     cleanTags(in.Tags),
 		Reboot:   jsonTrue(in.RebootRequired),
 		Agent:    "patchman-client/2",
+		// Protocol 2 has no client version member either (4.0.x clients send "protocol": 2).
+		Client: wire.ClientPatchman, ClientProtocol: "2",
 	}
 	if err := checkHost(r, "hostname", "This field is required."); err != nil {
 		return r, nil, err

@@ -135,7 +135,7 @@ func TestNative(t *testing.T) {
 		OSRelease: map[string]string{"pretty_name": "Debian GNU/Linux 13 (trixie)"},
 		Repos:     []store.ReportedRepo{},
 		Updates:   []store.ClientUpdate{{Name: "bash", Arch: "amd64", Version: "5.2.37-3", Security: true}},
-		Agent:     "patchward-agent/0.1"}
+		Agent:     "patchward-agent/0.1", Client: "patchward-agent", ClientVersion: "0.1", ClientProtocol: "native"}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}

@@ -156,6 +156,9 @@ func (db *DB) applyToHost(ctx context.Context, tx *sql.Tx, h hostForApply, repor
 	if err != nil {
 		return 0, fmt.Errorf("save host: %w", err)
 	}
+	if err := saveHostClient(ctx, tx, hostID, r); err != nil {
+		return 0, err
+	}
 	if err := recordHostEvents(ctx, tx, hostID, reportID, r.Received, h.packageSetID.Int64, psID, h.before, r, h.id == 0); err != nil {
 		return 0, err
 	}
@@ -302,6 +305,21 @@ func replaceHostClientUpdates(ctx context.Context, tx *sql.Tx, hostID int64, ups
 			hostID, u.Name, u.Arch, u.Version, u.Repo, boolInt(u.Security)); err != nil {
 			return fmt.Errorf("replace client updates: %w", err)
 		}
+	}
+	return nil
+}
+
+// saveHostClient records which client sent r and, if it said, its self-update outcome.
+func saveHostClient(ctx context.Context, tx *sql.Tx, hostID int64, r HostReport) error {
+	_, err := tx.ExecContext(ctx, `UPDATE hosts SET client = ?, client_version = ?, client_protocol = ?,
+		client_seen = ? WHERE id = ?`, clip(r.Client, 64), clip(r.ClientVersion, 64), clip(r.ClientProtocol, 16),
+		r.Received, hostID)
+	if err == nil && r.AgentUpdate != "" {
+		_, err = tx.ExecContext(ctx, `UPDATE hosts SET agent_update = ?, agent_update_at = ? WHERE id = ?`,
+			clip(r.AgentUpdate, 400), r.AgentUpdateAt.UTC(), hostID)
+	}
+	if err != nil {
+		return fmt.Errorf("save host client: %w", err)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func unwanted(r rune) bool {
 
 // clean makes every text field of a report safe to store (see CleanText).
 func (r *HostReport) clean() {
-	for _, p := range []*string{&r.Hostname, &r.OS, &r.Kernel, &r.Arch, &r.Agent} {
+	for _, p := range []*string{&r.Hostname, &r.OS, &r.Kernel, &r.Arch, &r.Agent, &r.Client, &r.ClientVersion, &r.AgentUpdate} {
 		*p = CleanText(*p)
 	}
 	for i := range r.Tags {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"patchward/ingest/wire"
 )
 
 // ChangeWatcher tells whether anything was committed to the database since it last looked,
@@ -72,6 +74,8 @@ type HostSnapshot struct {
 	dict map[string]int32
 	keys []hostKey
 	tags [][]int32 // per host, the codes of its lower-cased tags
+	// agentVersions are the distinct versions of the patchward agents (few), for OutdatedThan.
+	agentVersions []string
 
 	mu     sync.Mutex
 	orders map[string][]int32 // per sort key: host indexes in ascending order, built on first use
@@ -80,6 +84,7 @@ type HostSnapshot struct {
 // hostKey is what the host filters look at of one host.
 type hostKey struct {
 	os, group, arch, domain int32
+	client, clientVersion   int32
 	lastReport              int64 // Unix nanoseconds; 0 when the host never reported
 	reboot, security        bool
 }
@@ -96,7 +101,11 @@ func (db *DB) LoadHostSnapshot(ctx context.Context) (*HostSnapshot, error) {
 	for i, h := range hosts {
 		s.search[i] = strings.ToLower(h.Hostname) + "\x00" + strings.ToLower(h.Domain) + "\x00" + strings.ToLower(h.OS)
 		s.keys[i] = hostKey{os: s.intern(h.OS), group: s.intern(h.OSGroup), arch: s.intern(h.Arch), domain: s.intern(h.Domain),
-			reboot: h.RebootRequired, security: h.SecurityUpdates > 0}
+			reboot: h.RebootRequired, security: h.SecurityUpdates > 0,
+			client: s.intern(h.Client), clientVersion: s.intern(h.ClientVersion)}
+		if h.Client == wire.ClientAgent && !slices.Contains(s.agentVersions, h.ClientVersion) {
+			s.agentVersions = append(s.agentVersions, h.ClientVersion)
+		}
 		if !h.LastReport.IsZero() {
 			s.keys[i].lastReport = h.LastReport.UnixNano()
 		}
@@ -152,8 +161,10 @@ func (s *HostSnapshot) code(v string) int32 {
 // filterCodes are a HostFilter's string conditions as codes.
 type filterCodes struct {
 	os, arch, domain int32
-	tags, notTags    []int32 // codes of the tags a host must have and must not have
-	staleBefore      int64   // HostFilter.StaleBefore in Unix nanoseconds
+	client           int32
+	outdated         map[int32]bool // codes of the agent versions older than OutdatedThan
+	tags, notTags    []int32        // codes of the tags a host must have and must not have
+	staleBefore      int64          // HostFilter.StaleBefore in Unix nanoseconds
 }
 
 // Facets returns the snapshot's filter values, as HostFacets does.
@@ -172,7 +183,9 @@ func (s *HostSnapshot) match(i int, f *HostFilter, fc filterCodes, terms []strin
 		!s.hasTags(i, fc),
 		f.Reboot != nil && k.reboot != *f.Reboot,
 		f.HasSecurity != nil && k.security != *f.HasSecurity,
-		f.Stale != nil && (k.lastReport == 0 || k.lastReport < fc.staleBefore) != *f.Stale:
+		f.Stale != nil && (k.lastReport == 0 || k.lastReport < fc.staleBefore) != *f.Stale,
+		f.Client != "" && k.client != fc.client,
+		f.OutdatedThan != "" && (k.client != s.code(wire.ClientAgent) || !fc.outdated[k.clientVersion]):
 		return false
 	}
 	if f.HostIDs != nil {
@@ -285,7 +298,13 @@ func (s *HostSnapshot) Hosts(f HostFilter) ([]HostSummary, int) {
 	}
 	fc := filterCodes{os: s.code(f.OS), arch: s.code(f.Arch), domain: s.code(f.Domain),
 		tags: s.tagCodes(f.allTags()), notTags: s.tagCodes(f.NotTags),
-		staleBefore: math.MinInt64} // no report time is before the zero time
+		staleBefore: math.MinInt64, // no report time is before the zero time
+		client:      s.code(f.Client), outdated: map[int32]bool{}}
+	for _, v := range s.agentVersions {
+		if f.OutdatedThan != "" && wire.Outdated(v, f.OutdatedThan) {
+			fc.outdated[s.code(v)] = true
+		}
+	}
 	if !f.StaleBefore.IsZero() {
 		fc.staleBefore = f.StaleBefore.UnixNano()
 	}

@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"patchward/ingest/wire"
 )
 
 // HostSummary is one host as the host list, the host page and the CLI show it. Update counts
@@ -36,6 +39,30 @@ type HostSummary struct {
 	Dirty           bool      // an input changed since Computed
 	HostReposOnly   bool      // the host uses only its own repos, not also its OS group's
 	CheckDNS        bool      // dns-check compares the host's reverse DNS with its name
+	// Client is the kind of client of the last report (wire.ClientPatchman, wire.ClientAgent,
+	// or "" before any), ClientVersion its version ("" when the client does not say),
+	// ClientProtocol the protocol ("1", "2", "native") and ClientSeen when it reported.
+	Client         string
+	ClientVersion  string
+	ClientProtocol string
+	ClientSeen     time.Time
+	// AgentUpdate is the agent's last self-update outcome ("" if none), at AgentUpdateAt.
+	AgentUpdate   string
+	AgentUpdateAt time.Time
+}
+
+// ClientText is the client as people read it: "patchward-agent 1.2.0", "patchman-client
+// (protocol 1)" (Patchman's clients send no version), or "unknown".
+func (h HostSummary) ClientText() string {
+	switch {
+	case h.Client == "":
+		return "unknown"
+	case h.ClientVersion != "":
+		return h.Client + " " + h.ClientVersion
+	case h.ClientProtocol == "1" || h.ClientProtocol == "2":
+		return h.Client + " (protocol " + h.ClientProtocol + ")"
+	}
+	return h.Client + " (version unknown)"
 }
 
 // HostFilter selects and orders hosts. Zero fields do not filter.
@@ -56,16 +83,23 @@ type HostFilter struct {
 	// HostIDs, when not nil, keeps only the hosts whose ids it lists (ascending): the answer of
 	// a fleet question (a pending update, an installed package, a repository).
 	HostIDs []int64
-	Sort    string // one of HostSorts; default "name"
-	Desc    bool
-	Limit   int // 0 means no limit
-	Offset  int
+	// Client keeps the hosts whose last report came from this kind of client.
+	Client string
+	// OutdatedThan keeps the patchward agents older than this (the server's) version, by
+	// wire.Outdated: agents of unknown or dev versions never match.
+	OutdatedThan string
+	Sort         string // one of HostSorts; default "name"
+	Desc         bool
+	Limit        int // 0 means no limit
+	Offset       int
+
+	outdatedVersions []string // OutdatedThan resolved by Hosts
 }
 
 // Narrows reports whether any condition of f can leave a host out (sorting and paging aside).
 func (f HostFilter) Narrows() bool {
 	return f.Search != "" || f.OS != "" || f.Tag != "" || len(f.Tags) > 0 || len(f.NotTags) > 0 || f.Arch != "" || f.Domain != "" || f.Reboot != nil ||
-		f.HasSecurity != nil || f.Stale != nil || f.HostIDs != nil
+		f.HasSecurity != nil || f.Stale != nil || f.HostIDs != nil || f.Client != "" || f.OutdatedThan != ""
 }
 
 // heldCountSQL counts the updates of host h (with computation c) that are for packages on
@@ -120,6 +154,7 @@ var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''),
 	h.kernel, h.arch, h.ip, h.last_report, h.reboot_required, COALESCE(ps.count, 0),
 	` + securityCountSQL + `, ` + bugfixCountSQL + `, c.computed, COALESCE(c.dirty, 0),
 	h.client_reboot, h.reboot_reason, h.host_repos_only, h.check_dns,
+	h.client, h.client_version, h.client_protocol, h.client_seen, h.agent_update, h.agent_update_at,
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_tags
 		WHERE host_id = h.id ORDER BY tag) t), ''),
 	COALESCE((SELECT group_concat(t.tag, char(31)) FROM (SELECT tag FROM host_operator_tags
@@ -127,15 +162,16 @@ var hostSummaryCols = `SELECT h.id, h.hostname, h.domain, COALESCE(ov.name, ''),
 
 func scanHostSummary(sc interface{ Scan(...any) error }) (HostSummary, error) {
 	var s HostSummary
-	var last, computed sql.NullTime
+	var last, computed, seen, updated sql.NullTime
 	var reported, operator string
 	err := sc.Scan(&s.ID, &s.Hostname, &s.Domain, &s.OS, &s.OSGroup, &s.Kernel, &s.Arch, &s.IP, &last,
 		&s.RebootRequired, &s.Packages, &s.SecurityUpdates, &s.BugfixUpdates, &computed, &s.Dirty,
-		&s.ClientReboot, &s.RebootReason, &s.HostReposOnly, &s.CheckDNS, &reported, &operator)
+		&s.ClientReboot, &s.RebootReason, &s.HostReposOnly, &s.CheckDNS,
+		&s.Client, &s.ClientVersion, &s.ClientProtocol, &seen, &s.AgentUpdate, &updated, &reported, &operator)
 	if err != nil {
 		return s, err
 	}
-	s.LastReport, s.Computed = last.Time, computed.Time
+	s.LastReport, s.Computed, s.ClientSeen, s.AgentUpdateAt = last.Time, computed.Time, seen.Time, updated.Time
 	if reported != "" {
 		s.ReportedTags = strings.Split(reported, "\x1f")
 	}
@@ -246,15 +282,49 @@ func (f HostFilter) where() (string, []any) {
 		conds = append(conds, `h.id IN (SELECT value FROM json_each(?))`)
 		args = append(args, "["+strings.Join(ids, ",")+"]")
 	}
+	if f.Client != "" {
+		conds = append(conds, `h.client = ?`)
+		args = append(args, f.Client)
+	}
+	if f.OutdatedThan != "" {
+		// The version rule is Go's (wire.Outdated); Hosts resolves it into the list of
+		// outdated versions first, which is short: a fleet runs few agent versions.
+		conds = append(conds, `h.client = ? AND h.client_version IN (SELECT value FROM json_each(?))`)
+		b, _ := json.Marshal(f.outdatedVersions)
+		args = append(args, wire.ClientAgent, string(b))
+	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// resolveOutdated fills f.outdatedVersions: the distinct agent versions older than
+// f.OutdatedThan.
+func (f *HostFilter) resolveOutdated(ctx context.Context, tx *sql.Tx) error {
+	f.outdatedVersions = []string{}
+	if f.OutdatedThan == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT client_version FROM hosts WHERE client = ?`, wire.ClientAgent)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		if wire.Outdated(v, f.OutdatedThan) {
+			f.outdatedVersions = append(f.outdatedVersions, v)
+		}
+	}
+	return rows.Err()
+}
+
 // Hosts returns one page of hosts matching f and the total number that match.
 func (db *DB) Hosts(ctx context.Context, f HostFilter) ([]HostSummary, int, error) {
-	where, args := f.where()
 	order, ok := hostSorts[f.Sort]
 	if !ok {
 		order = hostSorts["name"]
@@ -263,14 +333,18 @@ func (db *DB) Hosts(ctx context.Context, f HostFilter) ([]HostSummary, int, erro
 	if f.Desc {
 		dir = " DESC"
 	}
-	q := hostSummaryCols + hostSummaryFrom + where + " ORDER BY " + order + dir + ", h.hostname" + dir
-	pageArgs := slices.Clone(args)
-	if f.Limit > 0 {
-		q += limitSQL(f.Limit, f.Offset)
-	}
 	var out []HostSummary
 	var total int
 	err := db.withReadTx(ctx, func(tx *sql.Tx) error {
+		if err := f.resolveOutdated(ctx, tx); err != nil {
+			return err
+		}
+		where, args := f.where()
+		q := hostSummaryCols + hostSummaryFrom + where + " ORDER BY " + order + dir + ", h.hostname" + dir
+		pageArgs := slices.Clone(args)
+		if f.Limit > 0 {
+			q += limitSQL(f.Limit, f.Offset)
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+hostSummaryFrom+where, args...).Scan(&total); err != nil {
 			return err
 		}

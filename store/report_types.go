@@ -76,6 +76,16 @@ type HostReport struct {
 	// OSRelease holds /etc/os-release fields when the client sent them (native protocol).
 	OSRelease map[string]string `json:"os_release,omitempty"`
 	Agent     string            `json:"agent,omitempty"` // e.g. "patchman-client/1", "patchward/0.1"
-	Received  time.Time         `json:"received"`
-	RemoteIP  string            `json:"remote_ip,omitempty"`
+	// Client is the kind of client (wire.ClientPatchman, wire.ClientAgent, or another native
+	// client's name), ClientVersion its version when it says ("" when unknown: Patchman's
+	// clients send none) and ClientProtocol the protocol it spoke ("1", "2", "native").
+	Client         string `json:"client,omitempty"`
+	ClientVersion  string `json:"client_version,omitempty"`
+	ClientProtocol string `json:"client_protocol,omitempty"`
+	// AgentUpdate is the agent's last self-update outcome as text ("" when it sent none) and
+	// AgentUpdateAt when it happened.
+	AgentUpdate   string    `json:"agent_update,omitempty"`
+	AgentUpdateAt time.Time `json:"agent_update_at,omitzero"`
+	Received      time.Time `json:"received"`
+	RemoteIP      string    `json:"remote_ip,omitempty"`
 }

@@ -96,5 +96,28 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{Key: "nomirrors", Title: "Repositories without mirrors", Empty: "Every repository has a mirror.",
 			Link: repoLink, Kind: "warn", List: d.NoMirrors},
 	}
-	s.render(w, r, http.StatusOK, dashboardView(p, d, sections, newChart(hist, d)))
+	outdated, err := s.outdatedAgents(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	sections = append(sections, dashSection{Key: "outdatedagents", Title: "Agents older than the server (" + s.serverVersion() + ")",
+		Empty: "No patchward agent is older than the server.", More: "/hosts?agent_outdated=yes",
+		Link: hostLink, Kind: "warn", List: outdated})
+	s.render(w, r, http.StatusOK, dashboardView(p, d, sections, newChart(hist, d), outdated.Count))
+}
+
+// outdatedAgents are the hosts whose patchward agent is older than the server (by
+// wire.Outdated: dev and unknown versions never count), the first few with their versions.
+func (s *server) outdatedAgents(ctx context.Context) (store.DashboardList, error) {
+	snap, err := s.hostSnapshot(ctx)
+	if err != nil {
+		return store.DashboardList{}, err
+	}
+	hosts, total := snap.Hosts(store.HostFilter{OutdatedThan: s.serverVersion(), Sort: "name", Limit: 5})
+	l := store.DashboardList{Count: total}
+	for _, h := range hosts {
+		l.Items = append(l.Items, store.DashboardItem{ID: h.ID, Name: h.Hostname, Detail: h.ClientVersion, At: h.ClientSeen})
+	}
+	return l, nil
 }

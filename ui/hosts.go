@@ -31,6 +31,8 @@ type hostsData struct {
 	tagURLs     map[string]string // tagURL's answers: a page shows few tags on many rows
 	// Unreliable says, for the shown hosts with repositories without metadata, how many.
 	Unreliable map[int64]string
+	// ServerVersion is this server's version: agents older than it are marked.
+	ServerVersion string
 }
 
 // tagURL is the host list filtered by tag t.
@@ -89,6 +91,10 @@ func (s *server) hostFilter(q url.Values) (store.HostFilter, int) {
 		Sort:        q.Get("sort"), Desc: q.Get("dir") == "desc", Limit: hostsPerPage,
 	}
 	f.Tags, f.NotTags = tagFilter(q["tag"])
+	f.Client = q.Get("client")
+	if q.Get("agent_outdated") == "yes" {
+		f.OutdatedThan = s.serverVersion()
+	}
 	if f.Sort == "" {
 		f.Sort = "name"
 	}
@@ -131,6 +137,7 @@ func (s *server) hosts(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, "Hosts", "hosts")
 	d.StaleBefore = f.StaleBefore
+	d.ServerVersion = s.serverVersion()
 	s.render(w, r, http.StatusOK, hostsView(p, d))
 }
 
@@ -238,6 +245,8 @@ type hostData struct {
 	RepoMissing []store.RepoHealth
 	Local       []store.PackageKey
 	LocalOnly   bool
+	// ServerVersion is this server's version, which the host's agent is compared with.
+	ServerVersion string
 }
 
 // loadHost gathers the host page in one read transaction (one consistent snapshot); packages
@@ -312,10 +321,20 @@ func (s *server) host(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, d.Host.Hostname, "hosts")
 	d.Stale = s.isStale(d.Host, p)
+	d.ServerVersion = s.serverVersion()
 	s.render(w, r, http.StatusOK, hostView(p, d))
 }
 
 // isStale reports whether a host has not reported for StaleDays.
 func (s *server) isStale(h store.HostSummary, p page) bool {
 	return h.LastReport.IsZero() || p.Now.Sub(h.LastReport) > staleAfter(s.opts.StaleDays)
+}
+
+// serverVersion is this server's version, which agents are compared with ("dev" if unset:
+// then no agent counts as outdated).
+func (s *server) serverVersion() string {
+	if s.opts.ServerVersion == "" {
+		return "dev"
+	}
+	return s.opts.ServerVersion
 }

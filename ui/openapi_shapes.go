@@ -66,6 +66,8 @@ var apiShapes = map[string]apiShape{
 		{Name: "repo", Type: "integer", Desc: "its updates come from this repository id"},
 		{Name: "unreliable", Type: "string", Enum: yesNoEnum, Desc: "yes: some of its repositories have no metadata"},
 		{Name: "local", Type: "string", Enum: yesNoEnum, Desc: "yes: has packages from no repository"},
+		{Name: "client", Type: "string", Enum: []string{"patchman-client", "patchward-agent"}, Desc: "its reports come from this kind of client"},
+		{Name: "agent_outdated", Type: "string", Enum: []string{"yes"}, Desc: "yes: a patchward agent older than the server (dev and unknown versions never are)"},
 	}},
 	"POST /api/v1/hosts/bulk": {Answer: typeOf[bulkResult](), Body: typeOf[hostsBulkRequest](),
 		Note: "Give hosts (names), or filter (a host list query) to act on every host that matches. " +

@@ -434,7 +434,7 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 	a.get("/api/v1/dashboard", "/api/v1/dashboard")
 	for _, q := range []string{"", "?all=1", "?security=yes&sort=security&dir=desc", "?q=web&tag=web&reboot=yes&stale=no&page=1",
 		"?os=Debian&arch=amd64&domain=example.org", "?page=99", "?package=openssl&pending=openssl&pending_security=openssl",
-		"?repo=1&unreliable=yes&local=yes"} {
+		"?repo=1&unreliable=yes&local=yes", "?client=patchman-client", "?client=patchward-agent&agent_outdated=yes"} {
 		a.get("/api/v1/hosts", "/api/v1/hosts"+q)
 	}
 	for _, q := range []string{"", "?package=openssl&security=yes", "?tag=web&os=Debian&repo=1", "?security=no&page=2", "?all=1"} {

@@ -31,6 +31,9 @@ type Options struct {
 	// MirrorBehind is how old a mirror's own metadata may be before the dashboard says the
 	// mirror is behind; main sets it from repo.stale_after. Zero lists none.
 	MirrorBehind time.Duration `koanf:"-"`
+	// ServerVersion is this server's version (main sets it): agents older than it are
+	// "outdated" on the dashboard and in /hosts?agent_outdated=yes.
+	ServerVersion string `koanf:"-"`
 }
 
 // Actions are the jobs a person can start from the UI. main wires them to the real jobs; a

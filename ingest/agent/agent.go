@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"patchward/ingest/agent/collect"
+	"patchward/ingest/wire"
 )
 
 const usage = `usage:
@@ -26,13 +27,15 @@ Config: ` + DefaultConfigPath + ` (TOML), PATCHWARD_AGENT_<KEY> variables, then 
 var errUsage = errors.New(usage)
 
 // Run runs the agent commands: args[0] is "report" or "agent" (install, uninstall, zypp-plugin).
-func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// version is the binary's stamped version (-ldflags "-X main.version=..."), "" if none.
+func Run(ctx context.Context, version string, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	version = Version(version)
 	if len(args) == 0 {
 		return errUsage
 	}
 	switch args[0] {
 	case "report":
-		return runReport(ctx, args[1:], environ, stdout, stderr)
+		return runReport(ctx, version, args[1:], environ, stdout, stderr)
 	case "agent":
 		if len(args) < 2 {
 			return errUsage
@@ -43,14 +46,19 @@ func Run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		case "uninstall":
 			return runInstall(ctx, args[2:], stdout, stderr, false)
 		case "zypp-plugin":
-			return runZyppPlugin(ctx, args[2:], environ, stdin, stdout, stderr)
+			return runZyppPlugin(ctx, version, args[2:], environ, stdin, stdout, stderr)
 		}
 	}
 	return errUsage
 }
 
-// Version is the agent's version as sent in reports.
-func Version() string {
+// Version is the agent's version as sent in reports: the stamped one, else the module version
+// or VCS revision ("dev-<revision>"), else "dev". Dev versions are never updated nor counted
+// as outdated (wire.CompareVersions).
+func Version(stamped string) string {
+	if stamped != "" {
+		return stamped
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v := bi.Main.Version; v != "" && v != "(devel)" {
 			return v
@@ -71,7 +79,7 @@ type reportFlags struct {
 	hook   bool
 }
 
-func runReport(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+func runReport(ctx context.Context, version string, args, environ []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", DefaultConfigPath, "agent config file (TOML)")
@@ -93,7 +101,7 @@ func runReport(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 		return err
 	}
 	cfg.defaults()
-	err = report(ctx, cfg, rf, stdout, stderr)
+	err = report(ctx, cfg, version, rf, stdout, stderr)
 	if err != nil && rf.hook {
 		// A hook must not make the package manager report a failure: say so and carry on.
 		fmt.Fprintln(stderr, "patchward report:", err)
@@ -102,13 +110,14 @@ func runReport(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	return err
 }
 
-func report(ctx context.Context, cfg Config, rf reportFlags, stdout, stderr io.Writer) error {
-	ua := "patchward-agent/" + Version()
+func report(ctx context.Context, cfg Config, version string, rf reportFlags, stdout, stderr io.Writer) error {
+	ua := wire.ClientAgent + "/" + version
 	r, err := collect.Collect(ctx, collect.Options{Root: cfg.Root, Hostname: cfg.Hostname, Tags: cfg.Tags,
 		Agent: ua, Commands: true, Now: time.Now})
 	if err != nil {
 		return err
 	}
+	r.AgentVersion = version
 	for _, w := range r.Warnings {
 		fmt.Fprintln(stderr, "patchward report: warning:", w)
 	}

@@ -107,7 +107,7 @@ func (s *server) reports(t *testing.T) []store.HostReport {
 func runAgent(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	err := agent.Run(context.Background(), args, nil, strings.NewReader(""), &stdout, &stderr)
+	err := agent.Run(context.Background(), "", args, nil, strings.NewReader(""), &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
 }
 

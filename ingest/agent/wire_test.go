@@ -22,6 +22,8 @@ var wireNotStored = map[string]string{
 	"Report.Warnings":       "the server ignores it",
 	"Report.Held":           "merged with Package.Held into HostReport.Held, checked on its own",
 	"Package.Held":          "merged into HostReport.Held, checked on its own",
+	"Report.AgentVersion":   "becomes HostReport.ClientVersion (ingest.TestClientOfReports)",
+	"Report.SelfUpdate":     "becomes the text HostReport.AgentUpdate (ingest.TestClientOfReports)",
 }
 
 // TestAgentOutputRoundTripsThroughIntake runs the agent on its Debian fixture tree, parses its

@@ -12,7 +12,7 @@ import (
 // runZyppPlugin speaks libzypp's plugin protocol (STOMP-like frames: a command line, header
 // lines, a blank line, a body ended by NUL) as a commit plugin: it acknowledges every frame and,
 // once zypper has committed a transaction and ends the session, sends a report as a hook would.
-func runZyppPlugin(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runZyppPlugin(ctx context.Context, version string, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	committed, err := zyppSession(stdin, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "patchward zypp plugin:", err)
@@ -21,7 +21,7 @@ func runZyppPlugin(ctx context.Context, args, environ []string, stdin io.Reader,
 	if !committed {
 		return nil
 	}
-	return runReport(ctx, append([]string{"--hook"}, args...), environ, io.Discard, stderr)
+	return runReport(ctx, version, append([]string{"--hook"}, args...), environ, io.Discard, stderr)
 }
 
 // zyppSession answers frames until PLUGINEND (or end of input) and says whether a commit

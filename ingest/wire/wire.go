@@ -37,6 +37,12 @@ type Report struct {
 	Modules  []Module  `json:"modules,omitempty"` // null/absent keeps the host's modules
 	Updates  []Update  `json:"updates,omitempty"` // client-computed updates; null/absent keeps
 	Agent    string    `json:"agent"`             // e.g. "patchward-agent/0.1"
+	// AgentVersion is the agent's own version (main.version of its build; "dev" if unset).
+	// Optional: older agents send only Agent, whose part after "/" is then the version.
+	AgentVersion string `json:"agent_version,omitempty"`
+	// SelfUpdate is the outcome of the agent's last self-update attempt since the previous
+	// report, if there was one (see auto_update in agent.toml).
+	SelfUpdate *SelfUpdate `json:"self_update,omitempty"`
 	// Held names packages on hold (dpkg hold, dnf versionlock, pacman IgnorePkg), in addition to
 	// packages marked "held" one by one; absent means the agent cannot tell.
 	Held      []string  `json:"held,omitempty"`
@@ -44,6 +50,15 @@ type Report struct {
 	// Warnings are problems met while collecting (an unreadable repo file, say); the report is
 	// still sent. The server ignores this member.
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// SelfUpdate is what happened when the agent tried to replace its binary with the server's.
+type SelfUpdate struct {
+	At    time.Time `json:"at"`
+	From  string    `json:"from"`            // the version that ran
+	To    string    `json:"to"`              // the version the server offered
+	OK    bool      `json:"ok"`              // the binary was replaced
+	Error string    `json:"error,omitempty"` // why it was refused (bad signature, checksum, ...)
 }
 
 // Package is one installed package.

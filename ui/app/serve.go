@@ -128,6 +128,7 @@ func (a *App) routes(notify func()) *http.ServeMux {
 	mux.Handle("/static/", assets.Handler())
 	uiOpts := a.cfg.UI
 	uiOpts.MirrorBehind = a.cfg.Repo.StaleAfter
+	uiOpts.ServerVersion = a.Version
 	mux.Handle("/", ui.Handler(a.db, uiOpts, a.log, ui.Actions{
 		RefreshRepo: func(ctx context.Context, id int64) error {
 			_, err := a.Refresh(ctx, repo.Request{RepoID: id})

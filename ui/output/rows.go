@@ -33,6 +33,11 @@ type Host struct {
 	OperatorTags    []string  `csv:"-"` // the tags an operator set; reports leave them alone
 	HostReposOnly   bool      `csv:"-"` // updates from the host's own repositories only, not also its OS group's
 	CheckDNS        bool      `csv:"-"` // patchward dns-check compares its reverse DNS with its name
+	// Client is the kind of client of the host's reports ("patchman-client", "patchward-agent",
+	// "" before any report) and ClientVersion its version ("" when the client sends none, as
+	// Patchman's clients do).
+	Client        string `csv:"-"`
+	ClientVersion string `csv:"-"`
 }
 
 // HostOf is h as a row.
@@ -46,7 +51,7 @@ func HostOf(h store.HostSummary) Host {
 		BugfixUpdates: h.BugfixUpdates, RebootRequired: h.RebootRequired, LastReport: h.LastReport, ID: h.ID,
 		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty,
 		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags),
-		HostReposOnly: h.HostReposOnly, CheckDNS: h.CheckDNS}
+		HostReposOnly: h.HostReposOnly, CheckDNS: h.CheckDNS, Client: h.Client, ClientVersion: h.ClientVersion}
 }
 
 // orEmpty is s, or an empty list for nil, so JSON says [] rather than null.
