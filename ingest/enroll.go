@@ -29,6 +29,9 @@ type EnrollRequest struct {
 type EnrollResponse struct {
 	Hostname  string `json:"hostname"`
 	HostToken string `json:"host_token"`
+	// UpdateKey is the server's Ed25519 public key (base64) that signs the agent binary it
+	// serves: the agent pins it and self-updates only to binaries it signed.
+	UpdateKey string `json:"update_key,omitempty"`
 }
 
 // enroll serves POST /api/v1/enroll: "Authorization: Bearer <enrollment token>" and
@@ -76,5 +79,5 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("ingest: host enrolled", "host", host, "remote_addr", s.clientAddr(r).String())
-	writeJSON(w, http.StatusCreated, EnrollResponse{Hostname: host, HostToken: plain})
+	writeJSON(w, http.StatusCreated, EnrollResponse{Hostname: host, HostToken: plain, UpdateKey: s.updateKey(r)})
 }

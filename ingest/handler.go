@@ -33,6 +33,8 @@ type server struct {
 	inflight *budget
 	// rejects limits rejected uploads per client address.
 	rejects *rejectLimiter
+	// agentBin is the agent binary on offer for self-updates.
+	agentBin *agentBinary
 }
 
 // Handler serves report intake for every protocol:
@@ -41,6 +43,7 @@ type server struct {
 //	POST /api/report/      Patchman protocol 2 (JSON); 202 {"status":"accepted","report_id":N,...}
 //	POST /api/v1/reports   patchward native JSON (see wire.Report); 202 {"status":"accepted",...}
 //	POST /api/v1/enroll    agent enrollment: an enrollment token buys a host token; 201
+//	GET  /api/v1/agent/update, /api/v1/agent/binary  the signed agent binary (host token)
 //
 // Protocol 1 and keyless protocol 2 uploads are accepted only from opts.AllowedNetworks (client
 // address from RemoteAddr, or from X-Forwarded-For only when RemoteAddr is one of
@@ -78,7 +81,8 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 		log.Error("ingest: ignoring invalid trusted proxies", "err", err)
 	}
 	s := &server{db: db, opts: opts, nets: nets, log: log, notify: notify, proxies: proxies,
-		inflight: &budget{max: opts.MaxInflightBytes}, rejects: newRejectLimiter(opts.MaxRejectedPerMinute)}
+		inflight: &budget{max: opts.MaxInflightBytes}, rejects: newRejectLimiter(opts.MaxRejectedPerMinute),
+		agentBin: &agentBinary{}}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/reports/upload/{$}", "/reports/upload"} {
 		mux.HandleFunc("POST "+p, measure("1", s.protocol1))
@@ -88,6 +92,8 @@ func Handler(db *store.DB, opts Options, log *slog.Logger, notify func()) http.H
 	}
 	mux.HandleFunc("POST /api/v1/reports", measure("native", s.native))
 	mux.HandleFunc("POST /api/v1/enroll", s.enroll)
+	mux.HandleFunc("GET /api/v1/agent/update", s.agentUpdate)
+	mux.HandleFunc("GET /api/v1/agent/binary", s.agentBinaryFile)
 	return s.refuseBrowsers(s.limitRejects(mux))
 }
 

@@ -64,6 +64,11 @@ type Options struct {
 	// TrustedProxies are the reverse proxies (CIDR) whose X-Forwarded-For header names the
 	// client. Default none: the header is ignored, since any client can send it.
 	TrustedProxies []string `koanf:"trusted_proxies"`
+	// ServerVersion is the version of the agent binary on offer (the server's own; main sets
+	// it). AgentBinary is that binary's file (agent.binary in the config, for agents of
+	// another architecture); "" serves the server's own executable.
+	ServerVersion string `koanf:"-"`
+	AgentBinary   string `koanf:"-"`
 }
 
 // Validate returns every problem with the options at once.

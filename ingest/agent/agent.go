@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"patchward/ingest/agent/collect"
@@ -145,5 +146,21 @@ func report(ctx context.Context, cfg Config, version string, rf reportFlags, std
 		return err
 	}
 	s := &sender{cfg: cfg, cl: cl, stderr: stderr}
-	return s.send(ctx, r)
+	r.SelfUpdate = pendingUpdate(cfg)
+	if err := s.send(ctx, r); err != nil {
+		return err
+	}
+	if r.SelfUpdate != nil {
+		if err := clearPendingUpdate(cfg); err != nil {
+			return err
+		}
+	}
+	if !cfg.AutoUpdate || rf.hook {
+		return nil
+	}
+	auth, err := s.credential(ctx, r.Hostname)
+	if err != nil || auth == "" || !strings.HasPrefix(auth, "pwh_") {
+		return err // self-update needs a host token: enrolled agents only
+	}
+	return s.selfUpdate(ctx, version, auth)
 }

@@ -35,6 +35,9 @@ type Config struct {
 	Retries         int      `toml:"retries"`           // attempts after the first; default 3
 	Timeout         string   `toml:"timeout"`           // per request; default 60s
 	Root            string   `toml:"root"`              // file system root to collect from; default /
+	// AutoUpdate lets the agent replace its own binary with a newer one the server offers,
+	// signed by the server key pinned at enrolment. Off by default.
+	AutoUpdate bool `toml:"auto_update"`
 }
 
 func (c *Config) defaults() {
@@ -59,6 +62,11 @@ func (c *Config) timeout() time.Duration {
 	}
 	return d
 }
+
+// keyPath holds the server's update key, pinned at enrolment; updatePath the outcome of the
+// last self-update, sent with the next report.
+func (c *Config) keyPath() string    { return filepath.Join(c.StateDir, "server-update-key") }
+func (c *Config) updatePath() string { return filepath.Join(c.StateDir, "self-update.json") }
 
 // spoolPath is where an unsent report waits for the next run.
 func (c *Config) spoolPath() string { return filepath.Join(c.StateDir, "spool.json.gz") }
@@ -139,6 +147,12 @@ func (c *Config) set(key, v string) error {
 		c.Timeout = v
 	case "root":
 		c.Root = v
+	case "auto_update":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("auto_update %q: want true or false", v)
+		}
+		c.AutoUpdate = b
 	case "retries":
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -155,7 +169,7 @@ func (c *Config) set(key, v string) error {
 // function that applies the ones given on the command line.
 func configFlags(fs *flag.FlagSet) func(*Config) error {
 	keys := []string{"server", "tags", "hostname", "state_dir", "token_file", "enroll_token",
-		"enroll_token_file", "api_key", "ca_file", "timeout", "root", "retries"}
+		"enroll_token_file", "api_key", "ca_file", "timeout", "root", "retries", "auto_update"}
 	vals := map[string]*string{}
 	for _, k := range keys {
 		vals[k] = fs.String(strings.ReplaceAll(k, "_", "-"), "", "see "+DefaultConfigPath+" key "+k)

@@ -144,9 +144,17 @@ func (s *sender) credential(ctx context.Context, hostname string) (string, error
 	}
 	var er struct {
 		HostToken string `json:"host_token"`
+		UpdateKey string `json:"update_key"`
 	}
 	if err := json.Unmarshal(resp, &er); err != nil || er.HostToken == "" {
 		return "", fmt.Errorf("enroll %s: answer without a host token", hostname)
+	}
+	// The update key is pinned now, over the channel the host token came on, and never
+	// replaced by a later answer: a binary signed by another key is refused.
+	if _, err := wire.DecodeKey(er.UpdateKey); err == nil {
+		if err := writeFileAtomic(s.cfg.keyPath(), []byte(er.UpdateKey+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("store server update key: %w", err)
+		}
 	}
 	if err := writeFileAtomic(s.cfg.TokenFile, []byte(er.HostToken+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("store host token: %w", err)

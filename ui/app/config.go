@@ -33,6 +33,11 @@ type Config struct {
 	Metrics metrics.Options `koanf:"metrics"`
 	// HTTP holds the server's timeouts against slow or stuck clients.
 	HTTP HTTPConfig `koanf:"http"`
+	// Agent configures the agent self-update: Binary is the agent binary served to agents
+	// (default: the server's own executable, right for agents of the server's architecture).
+	Agent struct {
+		Binary string `koanf:"binary"`
+	} `koanf:"agent"`
 }
 
 // HTTPConfig holds the HTTP server's timeouts. ReadHeaderTimeout cuts off clients that trickle

@@ -114,9 +114,11 @@ func (a *App) routes(notify func()) *http.ServeMux {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	intake := ingest.Handler(a.db, a.cfg.Ingest, a.log, notify)
+	intakeOpts := a.cfg.Ingest
+	intakeOpts.ServerVersion, intakeOpts.AgentBinary = a.Version, a.cfg.Agent.Binary
+	intake := ingest.Handler(a.db, intakeOpts, a.log, notify)
 	// The intake has only POSTs on /api/v1/reports; GET there is the UI's API list of reports.
-	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "POST /api/v1/reports", "/api/v1/enroll"} {
+	for _, p := range []string{"/reports/upload/", "/reports/upload", "/api/report/", "/api/report", "POST /api/v1/reports", "/api/v1/enroll", "GET /api/v1/agent/"} {
 		mux.Handle(p, intake)
 		// Patchman's Apache example serves under /patchman: keep such client URLs working too.
 		method, path, ok := strings.Cut(p, " ")

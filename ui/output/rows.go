@@ -38,6 +38,8 @@ type Host struct {
 	// Patchman's clients do).
 	Client        string `csv:"-"`
 	ClientVersion string `csv:"-"`
+	// AgentUpdate is the agent's last self-update outcome ("" if none).
+	AgentUpdate string `csv:"-"`
 }
 
 // HostOf is h as a row.
@@ -51,7 +53,8 @@ func HostOf(h store.HostSummary) Host {
 		BugfixUpdates: h.BugfixUpdates, RebootRequired: h.RebootRequired, LastReport: h.LastReport, ID: h.ID,
 		ClientReboot: h.ClientReboot, RebootReason: h.RebootReason, Computed: h.Computed, Dirty: h.Dirty,
 		ReportedTags: orEmpty(h.ReportedTags), OperatorTags: orEmpty(h.OperatorTags),
-		HostReposOnly: h.HostReposOnly, CheckDNS: h.CheckDNS, Client: h.Client, ClientVersion: h.ClientVersion}
+		HostReposOnly: h.HostReposOnly, CheckDNS: h.CheckDNS, Client: h.Client, ClientVersion: h.ClientVersion,
+		AgentUpdate: h.AgentUpdate}
 }
 
 // orEmpty is s, or an empty list for nil, so JSON says [] rather than null.
