@@ -57,3 +57,27 @@ func TestOutdated(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompareVersions: versions come from reports (outside input). Comparing never panics,
+// is antisymmetric, and a version that orders equals itself.
+func FuzzCompareVersions(f *testing.F) {
+	for _, s := range [][2]string{{"1.0.0", "1.1.0"}, {"v1.2.3-rc.1+b", "1.2.3"}, {"dev", "1.0"}, {"1.0.0-", ""},
+		{"1.0.0-a.1.b", "1.0.0-a.01"}, {"99999999999999999999.0.0", "1.0.0"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		c1, ok1 := CompareVersions(a, b)
+		c2, ok2 := CompareVersions(b, a)
+		if ok1 != ok2 || c1 != -c2 {
+			t.Errorf("CompareVersions(%q, %q) = %d, %v but reversed %d, %v", a, b, c1, ok1, c2, ok2)
+		}
+		if ok1 {
+			if c, ok := CompareVersions(a, a); !ok || c != 0 {
+				t.Errorf("CompareVersions(%q, itself) = %d, %v", a, c, ok)
+			}
+		}
+		if Outdated(a, b) && Outdated(b, a) {
+			t.Errorf("%q and %q both older than the other", a, b)
+		}
+	})
+}
